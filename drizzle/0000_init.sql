@@ -1,0 +1,97 @@
+CREATE TABLE "events" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"tx_id" bigint DEFAULT (pg_current_xact_id()::text::bigint) NOT NULL,
+	"account_id" bigint NOT NULL,
+	"kind" text NOT NULL,
+	"address" text DEFAULT '' NOT NULL,
+	"message_id" bigint,
+	"queue_msg_id" bigint,
+	"payload" jsonb NOT NULL,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "accounts" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"name" text NOT NULL,
+	"full_name" text DEFAULT '' NOT NULL,
+	"password_hash" text DEFAULT '' NOT NULL,
+	"login_disabled" boolean DEFAULT false NOT NULL,
+	"settings" jsonb NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "accounts_name_unique" UNIQUE("name")
+);
+--> statement-breakpoint
+CREATE TABLE "addresses" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"account_id" bigint NOT NULL,
+	"address" text NOT NULL,
+	"is_login" boolean DEFAULT false NOT NULL,
+	CONSTRAINT "addresses_address_unique" UNIQUE("address")
+);
+--> statement-breakpoint
+CREATE TABLE "domains" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"name" text NOT NULL,
+	"disabled" boolean DEFAULT false NOT NULL,
+	"catchall_separator" text DEFAULT '+' NOT NULL,
+	"dkim_selector" text DEFAULT 'postwire' NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "domains_name_unique" UNIQUE("name")
+);
+--> statement-breakpoint
+CREATE TABLE "mailboxes" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"account_id" bigint NOT NULL,
+	"name" text NOT NULL,
+	"role" text
+);
+--> statement-breakpoint
+CREATE TABLE "messages" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"account_id" bigint NOT NULL,
+	"mailbox_id" bigint NOT NULL,
+	"received_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"size" integer NOT NULL,
+	"raw" "bytea" NOT NULL,
+	"envelope" jsonb NOT NULL,
+	"msg_from" text DEFAULT '' NOT NULL,
+	"subject" text DEFAULT '' NOT NULL,
+	"message_id_header" text DEFAULT '' NOT NULL,
+	"parsed" jsonb,
+	"parse_error" text,
+	"flags" text[] DEFAULT '{}'::text[] NOT NULL,
+	"is_dsn" boolean DEFAULT false NOT NULL,
+	"mail_from_validated" boolean DEFAULT false NOT NULL,
+	"msg_from_validated" boolean DEFAULT false NOT NULL,
+	"dkim_domains" text[] DEFAULT '{}'::text[] NOT NULL,
+	"expunged" boolean DEFAULT false NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "jobs" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"kind" text NOT NULL,
+	"payload" jsonb NOT NULL,
+	"group_key" text,
+	"limit_key" text,
+	"run_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"attempts" integer DEFAULT 0 NOT NULL,
+	"locked_by" text,
+	"locked_at" timestamp (3) with time zone,
+	"last_error" text,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+ALTER TABLE "events" ADD CONSTRAINT "events_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "addresses" ADD CONSTRAINT "addresses_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "mailboxes" ADD CONSTRAINT "mailboxes_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "messages" ADD CONSTRAINT "messages_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "messages" ADD CONSTRAINT "messages_mailbox_id_mailboxes_id_fk" FOREIGN KEY ("mailbox_id") REFERENCES "public"."mailboxes"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+CREATE INDEX "events_account_order_idx" ON "events" USING btree ("account_id","tx_id","id");--> statement-breakpoint
+CREATE INDEX "events_order_idx" ON "events" USING btree ("tx_id","id");--> statement-breakpoint
+CREATE INDEX "addresses_account_idx" ON "addresses" USING btree ("account_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "mailboxes_account_name_idx" ON "mailboxes" USING btree ("account_id","name");--> statement-breakpoint
+CREATE INDEX "messages_account_mailbox_idx" ON "messages" USING btree ("account_id","mailbox_id","id");--> statement-breakpoint
+CREATE INDEX "messages_account_rcpt_idx" ON "messages" USING btree ("account_id",("envelope"->>'rcptTo'),"id");--> statement-breakpoint
+CREATE INDEX "jobs_due_idx" ON "jobs" USING btree ("kind","run_at","id") WHERE "jobs"."locked_by" is null;--> statement-breakpoint
+CREATE INDEX "jobs_locked_idx" ON "jobs" USING btree ("locked_at") WHERE "jobs"."locked_by" is not null;--> statement-breakpoint
+CREATE INDEX "jobs_group_idx" ON "jobs" USING btree ("group_key") WHERE "jobs"."group_key" is not null;

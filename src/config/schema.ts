@@ -1,0 +1,162 @@
+import { z } from "zod";
+
+/**
+ * Every configuration field with its description and default. config.example.yaml is
+ * generated from this schema (scripts/gen-config-example.ts); a test fails when it is stale.
+ */
+
+const duration = (def: string, what: string) =>
+  z
+    .string()
+    .regex(/^(\d+(\.\d+)?(ms|s|m|h|d))+$/, "a duration like 30s, 15m, 168h or 7d")
+    .default(def)
+    .describe(what);
+
+const listener = (port: number, what: string) =>
+  z
+    .object({
+      enabled: z.boolean().default(true).describe(`Whether the ${what} listener runs.`),
+      host: z.string().default("0.0.0.0").describe("Address to listen on."),
+      port: z.number().int().min(0).max(65535).default(port).describe("TCP port; 0 picks a free port."),
+    })
+    .prefault({})
+    .describe(`The ${what} listener.`);
+
+const webhookTarget = z
+  .object({
+    url: z.url({ protocol: /^https?$/ }).describe("http or https URL that receives the POSTs."),
+    authorization: z.string().default("").describe("Value sent verbatim as the Authorization header; empty for none."),
+  })
+  .describe("A webhook destination.");
+
+const outgoingEvents = [
+  "queued",
+  "delivered",
+  "suppressed",
+  "delayed",
+  "failed",
+  "relayed",
+  "expanded",
+  "canceled",
+  "unrecognized",
+] as const;
+
+const accountSchema = z.object({
+  name: z.string().min(1).describe("Account name (unique)."),
+  fullName: z.string().default("").describe("Display name used in From when a Send request gives none."),
+  passwordFile: z
+    .string()
+    .default("")
+    .describe("File holding the account's password (trimmed); the password itself never goes in this file."),
+  addresses: z.array(z.string()).default([]).describe("Email addresses delivered to this account; the first is the login."),
+  fromIdLoginAddresses: z
+    .array(z.string())
+    .default([])
+    .describe("Login addresses whose sends get a unique MAIL FROM per recipient (FromID), as in mox."),
+  keepRetiredMessagePeriod: duration("168h", "How long delivered/failed outgoing messages are kept (DSN matching)."),
+  keepRetiredWebhookPeriod: duration("168h", "How long finished webhooks are kept in the delivery log."),
+  maxOutgoingMessagesPerDay: z.number().int().min(0).default(1000).describe("Messages the account may send per 24h."),
+  maxFirstTimeRecipientsPerDay: z.number().int().min(0).default(200).describe("New recipients the account may send to per 24h."),
+  incomingWebhook: webhookTarget.optional().describe("Webhook for every message received into the account."),
+  outgoingWebhook: webhookTarget
+    .extend({
+      events: z
+        .array(z.enum(outgoingEvents))
+        .default([])
+        .describe("Outgoing events to send; empty means all."),
+    })
+    .optional()
+    .describe("Webhook for delivery events of the account's outgoing mail."),
+  webhookSecretFile: z
+    .string()
+    .default("")
+    .describe("File holding the whsec_ signing secret(s), one per line, newest first; generated when empty."),
+});
+
+const domainSchema = z.object({
+  name: z.string().min(1).describe("Domain name hosted here (mail for it is accepted on the MX)."),
+  disabled: z.boolean().default(false).describe("A disabled domain refuses mail and cannot send."),
+  catchallSeparator: z.string().max(1).default("+").describe("Localpart separator for address variants (a+tag@d)."),
+  dkimSelector: z.string().default("postwire").describe("DKIM selector used when signing mail from this domain."),
+});
+
+/** Configuration file schema (YAML). */
+export const configSchema = z.object({
+  hostname: z.string().default("localhost").describe("This host's name: SMTP banner, EHLO, Message-IDs, DSN sender."),
+  dataDir: z.string().default("./postwire-data").describe("Directory for the embedded database, keys and certificates."),
+  log: z
+    .object({
+      level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info").describe("Log level."),
+    })
+    .prefault({})
+    .describe("Logging."),
+  database: z
+    .object({
+      url: z
+        .string()
+        .default("")
+        .describe("PostgreSQL URL (postgres://...). Empty: embedded PGlite in dataDir. DATABASE_URL overrides it."),
+      poolSize: z.number().int().min(1).max(200).default(10).describe("PostgreSQL connections per process."),
+    })
+    .prefault({})
+    .describe("Storage."),
+  smtp: z
+    .object({
+      mx: listener(25, "MX (incoming mail)"),
+      submission: listener(587, "submission (STARTTLS)"),
+      submissions: listener(465, "submissions (implicit TLS)"),
+      tls: z
+        .object({
+          certFile: z.string().default("").describe("PEM certificate chain for STARTTLS and implicit TLS; reloaded on SIGHUP."),
+          keyFile: z.string().default("").describe("PEM private key matching certFile."),
+        })
+        .prefault({})
+        .describe("TLS for SMTP."),
+      allowInsecureAuth: z.boolean().default(false).describe("Offer AUTH on submission before STARTTLS (localserve only)."),
+      maxMessageSize: z.number().int().min(1024).default(26214400).describe("Largest message accepted, in bytes (552 5.3.4 beyond)."),
+      maxRecipients: z.number().int().min(1).default(100).describe("Recipients per message (452 4.5.3 beyond)."),
+      maxConnectionsPerIp: z.number().int().min(1).default(20).describe("Concurrent connections per client IP (421 4.7.0 beyond)."),
+      maxConnections: z.number().int().min(1).default(2000).describe("Concurrent SMTP connections in total."),
+      commandTimeout: duration("5m", "Deadline for one command or the whole DATA phase."),
+      sessionTimeout: duration("30m", "Deadline for a whole SMTP session."),
+    })
+    .prefault({})
+    .describe("SMTP listeners."),
+  http: z
+    .object({
+      enabled: z.boolean().default(true).describe("Whether the HTTP listener (webapi, events) runs."),
+      host: z.string().default("127.0.0.1").describe("Address to listen on."),
+      port: z.number().int().min(0).max(65535).default(8080).describe("TCP port."),
+      maxRequestSize: z.number().int().min(1024).default(110100480).describe("Largest webapi request body in bytes (413 beyond)."),
+    })
+    .prefault({})
+    .describe("HTTP listener for /webapi/v0/ and the event WebSocket."),
+  queue: z
+    .object({
+      concurrency: z.number().int().min(1).default(10).describe("Outgoing deliveries in flight."),
+      lockTimeout: duration("10m", "A claimed job whose worker vanished is retried after this long."),
+      timeScale: z.number().min(1).default(1).describe("Divide every retry wait by this (tests and localserve)."),
+    })
+    .prefault({})
+    .describe("Delivery and webhook queue."),
+  webhooks: z
+    .object({
+      concurrencyPerUrl: z.number().int().min(1).default(4).describe("Webhook requests in flight per URL."),
+      concurrency: z.number().int().min(1).default(64).describe("Webhook requests in flight in total."),
+      timeout: duration("30s", "Timeout of one webhook request."),
+      allowHosts: z
+        .array(z.string())
+        .default([])
+        .describe("host or host:port allowed even when it resolves to a private or loopback address."),
+    })
+    .prefault({})
+    .describe("Webhook delivery."),
+  domains: z.array(domainSchema).default([]).describe("Hosted domains, created or updated at start."),
+  accounts: z.array(accountSchema).default([]).describe("Accounts, created or updated at start."),
+});
+
+/** Parsed, defaulted configuration. */
+export type Config = z.infer<typeof configSchema>;
+export type AccountConfig = z.infer<typeof accountSchema>;
+export type DomainConfig = z.infer<typeof domainSchema>;
+export { outgoingEvents };

@@ -1,0 +1,120 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
+import postgres, { type Sql } from "postgres";
+import type { Logger } from "pino";
+import * as schema from "./schema/index.js";
+import { lockDataDir } from "./lock.js";
+import { startPgliteHost, type PgliteHost } from "./pglite-host.js";
+import { preparePgliteDir } from "./template.js";
+import { runMigrations } from "./migrate.js";
+
+/** The query interface every module uses, the same type on PGlite and PostgreSQL. */
+export type Db = PostgresJsDatabase<typeof schema>;
+/** A transaction handle; always the first parameter of functions that write. */
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+/** Either a transaction or the database itself. */
+export type DbOrTx = Db | Tx;
+
+/** An open database with its backend-specific extras. */
+export type Database = {
+  kind: "pglite" | "postgres";
+  db: Db;
+  sql: Sql;
+  /** LISTEN on PostgreSQL (wakes this process when any instance commits a NOTIFY); null on PGlite. */
+  listen: ((channel: string, onPayload: (payload: string) => void) => Promise<() => Promise<void>>) | null;
+  close(): Promise<void>;
+};
+
+export type OpenOptions = {
+  /** PostgreSQL URL; empty → embedded PGlite in `dataDir`. */
+  url?: string;
+  dataDir: string;
+  poolSize?: number;
+  log?: Logger;
+  migrate?: boolean;
+};
+
+/** Opens (and migrates) the database: PostgreSQL when a URL is given, else PGlite in the data dir. */
+export async function openDatabase(opts: OpenOptions): Promise<Database> {
+  return opts.url ? openPostgres(opts.url, opts) : openPglite(opts);
+}
+
+async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
+  const sql = postgres(url, {
+    max: opts.poolSize ?? 10,
+    onnotice: () => {},
+    connection: { application_name: "postwire" },
+  });
+  if (opts.migrate !== false) {
+    const one = postgres(url, { max: 1, onnotice: () => {} });
+    try {
+      await runMigrations(one, true);
+    } finally {
+      await one.end({ timeout: 5 });
+    }
+  }
+  return {
+    kind: "postgres",
+    db: drizzle({ client: sql, schema }),
+    sql,
+    async listen(channel, onPayload) {
+      const { unlisten } = await sql.listen(channel, onPayload);
+      return unlisten;
+    },
+    async close() {
+      await sql.end({ timeout: 5 });
+    },
+  };
+}
+
+async function openPglite(opts: OpenOptions): Promise<Database> {
+  mkdirSync(opts.dataDir, { recursive: true });
+  const unlock = lockDataDir(opts.dataDir);
+  let host: PgliteHost | undefined;
+  try {
+    const pgDir = join(opts.dataDir, "pglite");
+    await preparePgliteDir(pgDir, buildCluster, opts.log);
+    host = await startPgliteHost(pgDir);
+    const sql = connectPglite(host);
+    if (opts.migrate !== false) await runMigrations(sql);
+    const h = host;
+    return {
+      kind: "pglite",
+      db: drizzle({ client: sql, schema }),
+      sql,
+      listen: null,
+      async close() {
+        await sql.end({ timeout: 5 });
+        await h.close();
+        unlock();
+      },
+    };
+  } catch (err) {
+    await host?.close();
+    unlock();
+    throw err;
+  }
+}
+
+/** postgres-js on the PGlite socket: one connection, since PGlite is a single session. */
+function connectPglite(host: PgliteHost): Sql {
+  return postgres({
+    path: host.socketPath,
+    user: "postgres",
+    database: "postgres",
+    max: 1,
+    onnotice: () => {},
+  });
+}
+
+async function buildCluster(dir: string): Promise<void> {
+  const host = await startPgliteHost(dir);
+  const sql = connectPglite(host);
+  try {
+    await runMigrations(sql);
+  } finally {
+    await sql.end({ timeout: 5 });
+    await host.close();
+  }
+}

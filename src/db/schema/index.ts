@@ -1,0 +1,4 @@
+// All tables, one file per owning module. drizzle-kit reads this folder (drizzle.config.ts).
+export * from "./store.js";
+export * from "./events.js";
+export * from "./queue.js";
