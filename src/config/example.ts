@@ -44,7 +44,7 @@ function renderObject(s: JsonSchema, depth: number, out: string[], commented = f
       renderObject(unwrap(f.items), depth + 2, out, true);
     } else {
       const value = field.default ?? f.default ?? (f.type === "array" ? [] : null);
-      out.push(`${lead}${key}: ${stringify(value, { flowLevel: 0 }).trim()}`);
+      out.push(`${lead}${key}: ${stringify(value, { flow: true }).trim()}`);
     }
   }
 }

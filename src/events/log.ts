@@ -1,0 +1,121 @@
+import { EventEmitter } from "node:events";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import type { Logger } from "pino";
+import { type Database, type DbOrTx, type Tx, schema } from "../db/index.js";
+import type { EventKind } from "./catalogue.js";
+import { encodeCursor, type Cursor } from "./cursor.js";
+
+const { events } = schema;
+const channel = "postwire_events";
+
+/** What a writer appends. */
+export type NewEvent = {
+  accountId: number;
+  kind: EventKind;
+  address: string;
+  messageId?: number | null;
+  queueMsgId?: number | null;
+  payload: Record<string, unknown>;
+};
+
+/** An event read back from the log. */
+export type LoggedEvent = NewEvent & { id: number; cursor: string; createdAt: Date };
+
+/** Called inside the appending transaction (the webhook outbox hooks in here). */
+export type AppendHook = (tx: Tx, event: NewEvent & { id: number }) => Promise<void>;
+
+/** Filter for reading. */
+export type ReadFilter = {
+  accountId: number;
+  after: Cursor;
+  kinds?: readonly string[];
+  addresses?: readonly string[];
+  limit?: number;
+};
+
+/** The durable event log of one process. */
+export type EventLog = {
+  /** Appends inside the caller's transaction; hooks run in the same transaction. */
+  append(tx: Tx, ev: NewEvent): Promise<{ id: number }>;
+  /** Wakes readers of this process; call after the appending transaction committed. */
+  committed(accountId: number): void;
+  /** Reads committed events after a cursor in log order, never skipping one that commits later. */
+  read(f: ReadFilter, db?: DbOrTx): Promise<LoggedEvent[]>;
+  /** Called (with the account id) whenever new events may be readable, from any instance. */
+  onWake(cb: (accountId: number) => void): () => void;
+  /** Registers the in-transaction hook (app wires webhooks here). */
+  setAppendHook(h: AppendHook): void;
+  close(): Promise<void>;
+};
+
+/** Creates the event log over an open database; starts LISTEN on PostgreSQL. */
+export async function createEventLog(deps: { database: Database; log: Logger }): Promise<EventLog> {
+  const { database } = deps;
+  const bus = new EventEmitter();
+  bus.setMaxListeners(0);
+  let hook: AppendHook | null = null;
+  const unlisten = database.listen
+    ? await database.listen(channel, (p) => bus.emit("wake", Number(p)))
+    : null;
+
+  return {
+    async append(tx, ev) {
+      const [row] = await tx
+        .insert(events)
+        .values({
+          accountId: ev.accountId,
+          kind: ev.kind,
+          address: ev.address.toLowerCase(),
+          messageId: ev.messageId ?? null,
+          queueMsgId: ev.queueMsgId ?? null,
+          payload: ev.payload,
+        })
+        .returning({ id: events.id });
+      if (hook) await hook(tx, { ...ev, id: row!.id });
+      // Delivered after COMMIT to every instance (including this one); dropped on rollback.
+      if (database.listen) await tx.execute(sql`select pg_notify(${channel}, ${String(ev.accountId)})`);
+      return { id: row!.id };
+    },
+    committed(accountId) {
+      bus.emit("wake", accountId);
+    },
+    async read(f, db = database.db) {
+      const conds = [
+        eq(events.accountId, f.accountId),
+        sql`(${events.txId}, ${events.id}) > (${f.after.txId.toString()}::bigint, ${f.after.id}::bigint)`,
+        // Only transactions older than every running one: nothing can commit behind the cursor.
+        sql`${events.txId} < pg_snapshot_xmin(pg_current_snapshot())::text::bigint`,
+      ];
+      if (f.kinds?.length) conds.push(inArray(events.kind, [...f.kinds]));
+      if (f.addresses?.length) conds.push(inArray(events.address, f.addresses.map((a) => a.toLowerCase())));
+      const rows = await db
+        .select()
+        .from(events)
+        .where(and(...conds))
+        .orderBy(asc(events.txId), asc(events.id))
+        .limit(f.limit ?? 100);
+      return rows.map((r) => ({
+        id: r.id,
+        accountId: r.accountId,
+        kind: r.kind as EventKind,
+        address: r.address,
+        messageId: r.messageId,
+        queueMsgId: r.queueMsgId,
+        payload: r.payload,
+        createdAt: r.createdAt,
+        cursor: encodeCursor({ txId: r.txId, id: r.id }),
+      }));
+    },
+    onWake(cb) {
+      bus.on("wake", cb);
+      return () => bus.off("wake", cb);
+    },
+    setAppendHook(h) {
+      hook = h;
+    },
+    async close() {
+      await unlisten?.();
+      bus.removeAllListeners();
+    },
+  };
+}

@@ -1,0 +1,144 @@
+import { and, asc, eq, inArray, isNull, lte, sql } from "drizzle-orm";
+import { type Db, type DbOrTx, type Tx, schema } from "../db/index.js";
+
+const { jobs } = schema;
+
+/** A claimed job. `attempts` already counts the attempt being made (it is recorded at claim). */
+export type Job = typeof jobs.$inferSelect;
+
+/** What a writer enqueues. */
+export type NewJob = {
+  kind: string;
+  payload: Record<string, unknown>;
+  runAt?: Date;
+  groupKey?: string | null;
+  limitKey?: string | null;
+};
+
+/** Inserts jobs inside the caller's transaction. Returns their ids in order. */
+export async function enqueueJobs(tx: DbOrTx, list: NewJob[]): Promise<number[]> {
+  if (list.length === 0) return [];
+  const rows = await tx
+    .insert(jobs)
+    .values(
+      list.map((j) => ({
+        kind: j.kind,
+        payload: j.payload,
+        runAt: j.runAt ?? new Date(),
+        groupKey: j.groupKey ?? null,
+        limitKey: j.limitKey ?? null,
+      })),
+    )
+    .returning({ id: jobs.id });
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Claims up to `limit` due jobs of the given kinds for `workerId` in ONE statement: the inner
+ * SELECT ... FOR UPDATE SKIP LOCKED picks rows no other transaction holds, and the UPDATE sets
+ * the lock fields and counts the attempt before any work starts, then the statement commits
+ * at once (autocommit) so no lock is held during the work. Jobs whose limitKey is in `skipKeys`
+ * (at capacity in this process) are left for later.
+ */
+export async function claimJobs(
+  db: Db,
+  o: { kinds: string[]; workerId: string; limit: number; now: Date; skipKeys?: string[]; groupKey?: string },
+): Promise<Job[]> {
+  if (o.limit <= 0) return [];
+  const list = (xs: string[]) => sql.join(xs.map((x) => sql`${x}`), sql`, `);
+  const skip = o.skipKeys?.length ? sql`and (limit_key is null or limit_key not in (${list(o.skipKeys)}))` : sql``;
+  const ts = sql`${o.now.toISOString()}::timestamptz`;
+  const group = o.groupKey !== undefined ? sql`and group_key = ${o.groupKey}` : sql``;
+  const rows = await db.execute(sql`
+    update jobs set locked_by = ${o.workerId}, locked_at = ${ts}, attempts = attempts + 1
+    where id in (
+      select id from jobs
+      where kind in (${list(o.kinds)}) and locked_by is null and run_at <= ${ts} ${skip} ${group}
+      order by run_at, id
+      limit ${o.limit}
+      for update skip locked)
+    returning id, kind, payload, group_key, limit_key, run_at, attempts, locked_by, locked_at, last_error, created_at`);
+  return (rows as unknown as Record<string, unknown>[]).map(toJob).sort((a, b) => a.id - b.id);
+}
+
+function toJob(r: Record<string, unknown>): Job {
+  return {
+    id: Number(r.id),
+    kind: r.kind as string,
+    payload: r.payload as Record<string, unknown>,
+    groupKey: (r.group_key as string | null) ?? null,
+    limitKey: (r.limit_key as string | null) ?? null,
+    runAt: new Date(r.run_at as string),
+    attempts: Number(r.attempts),
+    lockedBy: (r.locked_by as string | null) ?? null,
+    lockedAt: r.locked_at ? new Date(r.locked_at as string) : null,
+    lastError: (r.last_error as string | null) ?? null,
+    createdAt: new Date(r.created_at as string),
+  };
+}
+
+/** Removes a finished job (success or final failure). Only the lock holder may do it. */
+export async function completeJob(tx: DbOrTx, job: Pick<Job, "id" | "lockedBy">): Promise<boolean> {
+  const r = await tx
+    .delete(jobs)
+    .where(and(eq(jobs.id, job.id), job.lockedBy ? eq(jobs.lockedBy, job.lockedBy) : sql`true`))
+    .returning({ id: jobs.id });
+  return r.length > 0;
+}
+
+/** Unlocks a job and schedules its next attempt. */
+export async function rescheduleJob(tx: DbOrTx, job: Pick<Job, "id">, runAt: Date, error: string | null): Promise<void> {
+  await tx.update(jobs).set({ lockedBy: null, lockedAt: null, runAt, lastError: error }).where(eq(jobs.id, job.id));
+}
+
+/** Deletes jobs that are not currently claimed (e.g. superseded or canceled). Returns deleted ids. */
+export async function cancelUnclaimedJobs(tx: Tx, ids: number[]): Promise<number[]> {
+  if (ids.length === 0) return [];
+  const r = await tx
+    .delete(jobs)
+    .where(and(inArray(jobs.id, ids), isNull(jobs.lockedBy)))
+    .returning({ id: jobs.id });
+  return r.map((x) => x.id);
+}
+
+/** Sets runAt of unclaimed jobs (retry now, hold far ahead). */
+export async function setJobsRunAt(tx: DbOrTx, ids: number[], runAt: Date): Promise<number> {
+  if (ids.length === 0) return 0;
+  const r = await tx
+    .update(jobs)
+    .set({ runAt })
+    .where(and(inArray(jobs.id, ids), isNull(jobs.lockedBy)))
+    .returning({ id: jobs.id });
+  return r.length;
+}
+
+/** Releases locks older than `before` (their worker crashed); the jobs become due again. */
+export async function recoverStaleJobs(db: DbOrTx, before: Date): Promise<number> {
+  const r = await db
+    .update(jobs)
+    .set({ lockedBy: null, lockedAt: null })
+    .where(and(sql`${jobs.lockedBy} is not null`, lte(jobs.lockedAt, before)))
+    .returning({ id: jobs.id });
+  return r.length;
+}
+
+/** Releases every lock held by a worker id (clean shutdown, or restart of the same worker). */
+export async function releaseWorkerJobs(db: DbOrTx, workerId: string): Promise<number> {
+  const r = await db
+    .update(jobs)
+    .set({ lockedBy: null, lockedAt: null })
+    .where(eq(jobs.lockedBy, workerId))
+    .returning({ id: jobs.id });
+  return r.length;
+}
+
+/** The earliest runAt among unclaimed jobs of these kinds, or null. */
+export async function nextDueAt(db: DbOrTx, kinds: string[]): Promise<Date | null> {
+  const [r] = await db
+    .select({ runAt: jobs.runAt })
+    .from(jobs)
+    .where(and(inArray(jobs.kind, kinds), isNull(jobs.lockedBy)))
+    .orderBy(asc(jobs.runAt))
+    .limit(1);
+  return r?.runAt ?? null;
+}

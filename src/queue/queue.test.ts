@@ -1,0 +1,94 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { openTestDb, type TestDb } from "../../test/helpers/db.js";
+import { silentLogger } from "../log/index.js";
+import { manualClock } from "../clock/index.js";
+import { claimJobs, completeJob, enqueue, recoverStaleJobs, rescheduleJob, retryDelay, startRunner, webhookSchedule, deliverySchedule } from "./index.js";
+
+describe("queue", () => {
+  let t: TestDb;
+  before(async () => (t = await openTestDb()));
+  after(async () => t.cleanup());
+
+  it("claims each due job once and records the attempt", async () => {
+    const db = t.database.db;
+    const now = new Date();
+    await t.database.db.transaction((tx) =>
+      enqueue(t.database, tx, [1, 2, 3].map((n) => ({ kind: "claimtest", payload: { n }, runAt: now }))),
+    );
+    const a = await claimJobs(db, { kinds: ["claimtest"], workerId: "a", limit: 2, now: new Date(now.getTime() + 1) });
+    const b = await claimJobs(db, { kinds: ["claimtest"], workerId: "b", limit: 5, now: new Date(now.getTime() + 1) });
+    assert.equal(a.length, 2);
+    assert.equal(b.length, 1);
+    assert.deepEqual(new Set([...a, ...b].map((j) => j.payload.n)), new Set([1, 2, 3]));
+    assert.ok([...a, ...b].every((j) => j.attempts === 1));
+    for (const j of [...a, ...b]) assert.ok(await completeJob(db, j));
+  });
+
+  it("skips jobs that are not due and jobs locked by another worker", async () => {
+    const db = t.database.db;
+    const now = Date.now();
+    await enqueue(t.database, db, [
+      { kind: "due", payload: {}, runAt: new Date(now - 1000) },
+      { kind: "due", payload: {}, runAt: new Date(now + 60_000) },
+    ]);
+    const first = await claimJobs(db, { kinds: ["due"], workerId: "a", limit: 10, now: new Date(now) });
+    assert.equal(first.length, 1);
+    const second = await claimJobs(db, { kinds: ["due"], workerId: "b", limit: 10, now: new Date(now) });
+    assert.equal(second.length, 0, "locked job is not claimed again");
+    // The worker crashed: after the lock timeout the job is recovered and claimed with attempt 2.
+    assert.equal(await recoverStaleJobs(db, new Date(now + 1)), 1);
+    const third = await claimJobs(db, { kinds: ["due"], workerId: "b", limit: 10, now: new Date(now) });
+    assert.equal(third.length, 1);
+    assert.equal(third[0]!.attempts, 2);
+    await rescheduleJob(db, third[0]!, new Date(now + 120_000), "x");
+    assert.equal((await claimJobs(db, { kinds: ["due"], workerId: "b", limit: 10, now: new Date(now + 60_001) })).length, 1);
+  });
+
+  it("runner processes jobs and honours the concurrency limit", async () => {
+    let live = 0;
+    let peak = 0;
+    const done: number[] = [];
+    const clock = manualClock(Date.now());
+    const runner = await startRunner({
+      database: t.database,
+      log: silentLogger(),
+      clock,
+      kinds: ["run"],
+      concurrency: 3,
+      pollMs: 50,
+      async handler(job) {
+        live++;
+        peak = Math.max(peak, live);
+        await new Promise((r) => setTimeout(r, 20));
+        live--;
+        done.push(job.payload.n as number);
+        await completeJob(t.database.db, job);
+      },
+    });
+    await enqueue(t.database, t.database.db, Array.from({ length: 10 }, (_, n) => ({ kind: "run", payload: { n }, runAt: new Date(clock.now()) })));
+    runner.wake();
+    for (let i = 0; i < 200 && done.length < 10; i++) await new Promise((r) => setTimeout(r, 20));
+    await runner.stop();
+    assert.equal(done.length, 10);
+    assert.ok(peak <= 3, `peak ${peak}`);
+  });
+});
+
+describe("backoff", () => {
+  it("follows the webhook schedule with 12 attempts", () => {
+    const waits = Array.from({ length: 12 }, (_, i) => retryDelay(webhookSchedule, i + 1));
+    assert.deepEqual(waits.slice(0, 4), [60_000, 120_000, 240_000, 450_000]);
+    assert.equal(waits[10], 16 * 3_600_000);
+    assert.equal(waits[11], null);
+  });
+  it("jitters within ±1% and divides by the time scale", () => {
+    assert.equal(retryDelay(webhookSchedule, 1, { jitter: 0.01, random: () => 0 }), 59_400);
+    assert.equal(retryDelay(webhookSchedule, 1, { jitter: 0.01, random: () => 0.999999 })! < 60_600, true);
+    assert.equal(retryDelay(deliverySchedule, 1, { timeScale: 1000 }), 450);
+  });
+  it("lengthens a wait to Retry-After within the schedule's bounds", () => {
+    assert.equal(retryDelay(webhookSchedule, 1, { minMs: 120_000 }), 120_000);
+    assert.equal(retryDelay(webhookSchedule, 1, { minMs: 999 * 3_600_000 }), 16 * 3_600_000);
+  });
+});

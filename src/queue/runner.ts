@@ -1,0 +1,140 @@
+import { randomBytes } from "node:crypto";
+import type { Logger } from "pino";
+import type { Clock } from "../clock/index.js";
+import type { Database } from "../db/index.js";
+import { claimJobs, nextDueAt, recoverStaleJobs, releaseWorkerJobs, rescheduleJob, type Job } from "./jobs.js";
+
+/** Handles one claimed job; it completes or reschedules the job itself, in its own transaction. */
+export type JobHandler = (job: Job) => Promise<void>;
+
+/** Optional per-key concurrency gate (e.g. webhook URLs). */
+export type KeyGate = { tryAcquire(key: string): boolean; release(key: string): void; saturatedKeys(): string[] };
+
+export type RunnerOptions = {
+  database: Database;
+  log: Logger;
+  clock: Clock;
+  kinds: string[];
+  handler: JobHandler;
+  concurrency: number;
+  gate?: KeyGate;
+  /** Fallback poll interval; wake-ups normally come from wake() or NOTIFY. */
+  pollMs?: number;
+  lockTimeoutMs?: number;
+  /** Wait before a job whose handler threw is retried. */
+  crashRetryMs?: number;
+};
+
+/** A running worker for some job kinds. */
+export type Runner = { wake(): void; stop(): Promise<void>; readonly workerId: string };
+
+const channel = "postwire_jobs";
+
+/**
+ * Starts a worker loop: claim due jobs up to the concurrency, run handlers without holding any
+ * transaction, sleep until the next due job, a wake-up (in-process or NOTIFY) or the poll.
+ */
+export async function startRunner(o: RunnerOptions): Promise<Runner> {
+  const workerId = `${o.kinds.join("+")}:${process.pid}:${randomBytes(4).toString("hex")}`;
+  const log = o.log.child({ worker: workerId });
+  const pollMs = o.pollMs ?? 2000;
+  let inflight = 0;
+  let stopped = false;
+  let timer: NodeJS.Timeout | null = null;
+  let looping = false;
+  let again = false;
+  const running = new Set<Promise<void>>();
+
+  const unlisten = o.database.listen ? await o.database.listen(channel, () => kick()) : null;
+
+  function kick(): void {
+    if (stopped) return;
+    if (looping) {
+      again = true;
+      return;
+    }
+    void loop();
+  }
+
+  async function loop(): Promise<void> {
+    looping = true;
+    try {
+      do {
+        again = false;
+        await recoverStaleJobs(o.database.db, new Date(o.clock.now() - (o.lockTimeoutMs ?? 600_000)));
+        const room = o.concurrency - inflight;
+        if (room <= 0) return;
+        const jobs = await claimJobs(o.database.db, {
+          kinds: o.kinds,
+          workerId,
+          limit: room,
+          now: new Date(o.clock.now()),
+          skipKeys: o.gate?.saturatedKeys(),
+        });
+        for (const job of jobs) start(job);
+        if (jobs.length === room) again = true;
+      } while (again && !stopped);
+      await schedule();
+    } catch (err) {
+      log.warn({ err }, "queue loop failed, retrying");
+      arm(pollMs);
+    } finally {
+      looping = false;
+    }
+  }
+
+  function start(job: Job): void {
+    if (job.limitKey && o.gate && !o.gate.tryAcquire(job.limitKey)) {
+      // At capacity for this key: hand it back at once.
+      void rescheduleJob(o.database.db, job, job.runAt, job.lastError).then(() => arm(50));
+      return;
+    }
+    inflight++;
+    const p = o
+      .handler(job)
+      .catch(async (err: unknown) => {
+        log.error({ err, jobId: job.id, kind: job.kind }, "job handler failed");
+        await rescheduleJob(o.database.db, job, new Date(o.clock.now() + (o.crashRetryMs ?? 60_000)), String(err)).catch(
+          () => {}, // the lock times out and the job is recovered then
+        );
+      })
+      .finally(() => {
+        inflight--;
+        if (job.limitKey) o.gate?.release(job.limitKey);
+        running.delete(p);
+        kick();
+      });
+    running.add(p);
+  }
+
+  async function schedule(): Promise<void> {
+    const next = await nextDueAt(o.database.db, o.kinds);
+    const wait = next ? Math.max(0, next.getTime() - o.clock.now()) : pollMs;
+    arm(Math.min(wait, pollMs));
+  }
+
+  function arm(ms: number): void {
+    if (stopped) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = null;
+      kick();
+    }, ms);
+  }
+
+  kick();
+  return {
+    workerId,
+    wake: kick,
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await unlisten?.();
+      await Promise.allSettled(running);
+      await releaseWorkerJobs(o.database.db, workerId).catch(() => {});
+    },
+  };
+}
+
+/** NOTIFY statement for enqueuers on PostgreSQL (delivered after commit to every instance). */
+export const jobsChannel = channel;
