@@ -1,0 +1,7 @@
+/**
+ * Credentials: scrypt password hashes (never plaintext), PRECIS normalisation, constant-time
+ * checks with a dummy KDF for unknown users, and the failed-auth limiter shared by SMTP and HTTP.
+ * Account lookup itself belongs to store/.
+ */
+export { hashPassword, verifyPassword, normalizePassword } from "./password.js";
+export { createAuthLimiter, type AuthLimiter } from "./limiter.js";

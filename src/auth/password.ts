@@ -1,0 +1,39 @@
+import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from "node:crypto";
+
+const scrypt = (pw: Buffer, salt: Buffer, len: number, o: ScryptOptions) =>
+  new Promise<Buffer>((res, rej) => scryptCb(pw, salt, len, o, (e, k) => (e ? rej(e) : res(k))));
+
+const params = { N: 16384, r: 8, p: 1 } as const;
+
+/**
+ * PRECIS OpaqueString (RFC 8265) as mox applies it before comparing: non-ASCII spaces become
+ * U+0020, then NFC. A password typed in NFD or with odd spaces still matches.
+ */
+export function normalizePassword(pw: string): string {
+  return pw.replace(/[\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]/g, " ").normalize("NFC");
+}
+
+/** Hashes a password as `scrypt$N$r$p$<salt b64>$<key b64>`. */
+export async function hashPassword(pw: string): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await scrypt(Buffer.from(normalizePassword(pw)), salt, 32, { ...params, maxmem: 64 << 20 });
+  return `scrypt$${params.N}$${params.r}$${params.p}$${salt.toString("base64")}$${key.toString("base64")}`;
+}
+
+// A hash no password matches, checked for unknown users so their timing equals known ones.
+const dummyHash = `scrypt$${params.N}$${params.r}$${params.p}$${Buffer.alloc(16).toString("base64")}$${Buffer.alloc(32, 1).toString("base64")}`;
+
+/** Verifies in constant time; `hash` null runs the same KDF against a dummy and returns false. */
+export async function verifyPassword(pw: string, hash: string | null): Promise<boolean> {
+  const parts = (hash || dummyHash).split("$");
+  if (parts.length !== 6 || parts[0] !== "scrypt") return false;
+  const [, n, r, p, salt, key] = parts as [string, string, string, string, string, string];
+  const want = Buffer.from(key, "base64");
+  const got = await scrypt(Buffer.from(normalizePassword(pw)), Buffer.from(salt, "base64"), want.length, {
+    N: Number(n),
+    r: Number(r),
+    p: Number(p),
+    maxmem: 64 << 20,
+  });
+  return timingSafeEqual(got, want) && hash !== null;
+}

@@ -1,0 +1,12 @@
+/** Why a store operation was refused, for the caller to report to the user. */
+export type StoreErrorCode = "addressTaken" | "accountNotFound" | "messageNotFound" | "messageExpunged" | "mailboxNotFound" | "sameMailbox";
+
+/** A store operation refused for a reason the caller should report to the user. */
+export class StoreError extends Error {
+  override name = "StoreError";
+  readonly code: StoreErrorCode;
+  constructor(code: StoreErrorCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}

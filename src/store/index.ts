@@ -1,0 +1,33 @@
+/**
+ * Domains, accounts, addresses, mailboxes and messages: the only writer of those tables.
+ * Writes take the caller's transaction so a message, its event and its webhook rows commit
+ * together. Raw message bytes are stored exactly as received.
+ */
+export {
+  ensureDomain,
+  ensureAccount,
+  setPasswordHash,
+  getAccount,
+  getAccountByName,
+  getDomain,
+  accountAddresses,
+  findAddressOwner,
+  findMailbox,
+  defaultAccountSettings,
+  type Account,
+  type Domain,
+  type AddressOwner,
+} from "./accounts.js";
+export {
+  insertMessage,
+  getMessage,
+  deleteMessage,
+  updateFlags,
+  moveMessage,
+  listMessages,
+  type StoredMessage,
+  type NewMessage,
+  type MessageFilter,
+} from "./messages.js";
+export { StoreError } from "./errors.js";
+export type { Envelope, MailboxRole, AccountSettings } from "../db/schema/index.js";

@@ -1,0 +1,161 @@
+import { and, desc, eq, gt, gte, lt, lte, sql, type SQL } from "drizzle-orm";
+import { type DbOrTx, type Tx, schema } from "../db/index.js";
+import type { Envelope, MailboxRole } from "../db/schema/index.js";
+import { StoreError } from "./errors.js";
+
+const { messages, mailboxes } = schema;
+
+export type StoredMessage = typeof messages.$inferSelect;
+
+/** What the receive path stores (raw bytes exactly as received). */
+export type NewMessage = {
+  accountId: number;
+  mailbox: { role: MailboxRole } | { id: number };
+  raw: Buffer;
+  envelope: Envelope;
+  msgFrom?: string;
+  subject?: string;
+  messageIdHeader?: string;
+  parsed: Record<string, unknown> | null;
+  parseError?: string | null;
+  flags?: string[];
+  isDsn?: boolean;
+  mailFromValidated?: boolean;
+  msgFromValidated?: boolean;
+  dkimDomains?: string[];
+};
+
+/** Inserts a message in the caller's transaction; returns its id and mailbox name. */
+export async function insertMessage(tx: Tx, m: NewMessage): Promise<{ id: number; receivedAt: Date; mailboxName: string }> {
+  const [mb] = await tx
+    .select({ id: mailboxes.id, name: mailboxes.name })
+    .from(mailboxes)
+    .where(and(eq(mailboxes.accountId, m.accountId), "role" in m.mailbox ? eq(mailboxes.role, m.mailbox.role) : eq(mailboxes.id, m.mailbox.id)));
+  if (!mb) throw new StoreError("mailboxNotFound", `account ${m.accountId} has no such mailbox`);
+  const [row] = await tx
+    .insert(messages)
+    .values({
+      accountId: m.accountId,
+      mailboxId: mb.id,
+      size: m.raw.length,
+      raw: m.raw,
+      envelope: m.envelope,
+      msgFrom: m.msgFrom ?? "",
+      subject: m.subject ?? "",
+      messageIdHeader: m.messageIdHeader ?? "",
+      parsed: m.parsed,
+      parseError: m.parseError ?? null,
+      flags: m.flags ?? [],
+      isDsn: m.isDsn ?? false,
+      mailFromValidated: m.mailFromValidated ?? false,
+      msgFromValidated: m.msgFromValidated ?? false,
+      dkimDomains: m.dkimDomains ?? [],
+    })
+    .returning({ id: messages.id, receivedAt: messages.receivedAt });
+  return { id: row!.id, receivedAt: row!.receivedAt, mailboxName: mb.name };
+}
+
+/** A message with its mailbox name, or null for an id that is not the account's. */
+export async function getMessage(
+  db: DbOrTx,
+  accountId: number,
+  id: number,
+): Promise<(StoredMessage & { mailboxName: string }) | null> {
+  if (!Number.isSafeInteger(id) || id <= 0) return null;
+  const [row] = await db
+    .select({ m: messages, mailboxName: mailboxes.name })
+    .from(messages)
+    .innerJoin(mailboxes, eq(messages.mailboxId, mailboxes.id))
+    .where(and(eq(messages.id, id), eq(messages.accountId, accountId)));
+  return row ? { ...row.m, mailboxName: row.mailboxName } : null;
+}
+
+/** Loads a live message for a change, telling "never existed" from "already deleted". */
+async function live(tx: DbOrTx, accountId: number, id: number): Promise<StoredMessage> {
+  const m = await getMessage(tx, accountId, id);
+  if (!m) throw new StoreError("messageNotFound", "message not found");
+  if (m.expunged) throw new StoreError("messageExpunged", "message was removed");
+  return m;
+}
+
+/** Permanently removes a message's content, keeping a tombstone. */
+export async function deleteMessage(tx: DbOrTx, accountId: number, id: number): Promise<void> {
+  await live(tx, accountId, id);
+  await tx
+    .update(messages)
+    .set({ expunged: true, raw: Buffer.alloc(0), parsed: null })
+    .where(and(eq(messages.id, id), eq(messages.accountId, accountId)));
+}
+
+/** Replaces a message's flags through `change` (which gets the current list). */
+export async function updateFlags(tx: Tx, accountId: number, id: number, change: (flags: string[]) => string[]): Promise<void> {
+  const m = await live(tx, accountId, id);
+  await tx.update(messages).set({ flags: change(m.flags) }).where(eq(messages.id, id));
+}
+
+/** Moves a message to another mailbox of the same account (by name, case-insensitive for Inbox). */
+export async function moveMessage(tx: Tx, accountId: number, id: number, mailboxName: string): Promise<void> {
+  const m = await live(tx, accountId, id);
+  const [mb] = await tx
+    .select()
+    .from(mailboxes)
+    .where(
+      and(
+        eq(mailboxes.accountId, accountId),
+        mailboxName.toLowerCase() === "inbox" ? eq(mailboxes.role, "inbox") : eq(mailboxes.name, mailboxName),
+      ),
+    );
+  if (!mb) throw new StoreError("mailboxNotFound", `mailbox ${JSON.stringify(mailboxName)} does not exist`);
+  if (mb.id === m.mailboxId) throw new StoreError("sameMailbox", "message is already in that mailbox");
+  await tx.update(messages).set({ mailboxId: mb.id }).where(eq(messages.id, id));
+}
+
+/** Filters for listing messages, newest first. */
+export type MessageFilter = {
+  accountId: number;
+  mailboxName?: string;
+  /** Matches the envelope recipient or the From address (case-insensitive). */
+  address?: string;
+  /** Case-insensitive substring of the subject or the text body. */
+  text?: string;
+  subject?: string;
+  receivedAfter?: Date;
+  receivedBefore?: Date;
+  /** Only ids greater than this (MessageWait: mail that arrived after a point). */
+  afterId?: number;
+  /** Only ids smaller than this (paging backwards). */
+  beforeId?: number;
+  limit: number;
+  oldestFirst?: boolean;
+};
+
+/** Lists live messages matching a filter. */
+export async function listMessages(db: DbOrTx, f: MessageFilter): Promise<(StoredMessage & { mailboxName: string })[]> {
+  const conds: SQL[] = [eq(messages.accountId, f.accountId), eq(messages.expunged, false)];
+  if (f.mailboxName) conds.push(sql`lower(${mailboxes.name}) = lower(${f.mailboxName})`);
+  if (f.address) {
+    const a = f.address.toLowerCase();
+    conds.push(sql`(lower(${messages.envelope}->>'rcptTo') = ${a} or lower(${messages.msgFrom}) = ${a})`);
+  }
+  if (f.subject) conds.push(sql`${messages.subject} ilike ${"%" + escapeLike(f.subject) + "%"}`);
+  if (f.text) {
+    const pat = "%" + escapeLike(f.text) + "%";
+    conds.push(sql`(${messages.subject} ilike ${pat} or (${messages.parsed}->>'Text') ilike ${pat})`);
+  }
+  if (f.receivedAfter) conds.push(gte(messages.receivedAt, f.receivedAfter));
+  if (f.receivedBefore) conds.push(lte(messages.receivedAt, f.receivedBefore));
+  if (f.afterId !== undefined) conds.push(gt(messages.id, f.afterId));
+  if (f.beforeId !== undefined) conds.push(lt(messages.id, f.beforeId));
+  const rows = await db
+    .select({ m: messages, mailboxName: mailboxes.name })
+    .from(messages)
+    .innerJoin(mailboxes, eq(messages.mailboxId, mailboxes.id))
+    .where(and(...conds))
+    .orderBy(f.oldestFirst ? messages.id : desc(messages.id))
+    .limit(f.limit);
+  return rows.map((r) => ({ ...r.m, mailboxName: r.mailboxName }));
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => "\\" + c);
+}
