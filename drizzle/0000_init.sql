@@ -6,7 +6,7 @@ CREATE TABLE "events" (
 	"address" text DEFAULT '' NOT NULL,
 	"message_id" bigint,
 	"queue_msg_id" bigint,
-	"payload" jsonb NOT NULL,
+	"payload" text NOT NULL,
 	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint

@@ -15,7 +15,8 @@ export type NewEvent = {
   address: string;
   messageId?: number | null;
   queueMsgId?: number | null;
-  payload: Record<string, unknown>;
+  /** The exact JSON text sent to webhooks and WebSocket clients (mox key order). */
+  payload: string;
 };
 
 /** An event read back from the log. */

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, bigserial, index, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { bigint, bigserial, index, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 import { accounts } from "./store.js";
 
 /**
@@ -22,7 +22,8 @@ export const events = pgTable(
     address: text("address").notNull().default(""), // the address this event is about (lowercase)
     messageId: bigint("message_id", { mode: "number" }), // stored message (incoming)
     queueMsgId: bigint("queue_msg_id", { mode: "number" }), // outgoing queue message
-    payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
+    /** The exact JSON body (mox Incoming/Outgoing) as text: jsonb would reorder its keys. */
+    payload: text("payload").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
   (t) => [index("events_account_order_idx").on(t.accountId, t.txId, t.id), index("events_order_idx").on(t.txId, t.id)],
