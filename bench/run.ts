@@ -1,0 +1,88 @@
+// `npm run bench [-- --quick] [--only smtp-accept,latency,...] [--backends pglite,pg]`:
+// installs missing peers, runs the workloads one after another on loopback, stops everything it
+// started (also on Ctrl-C and errors) and writes bench/results/<DATE>.md plus .json.
+import { mkdtempSync, chmodSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { releaseAll, track, trackedCount } from "./lib/proc.js";
+import { machineInfo, renderMarkdown, writeReport } from "./lib/report.js";
+import { reason, type Backend, type BenchContext, type Section, type Workload } from "./lib/types.js";
+import smtpAccept from "./workloads/smtp-accept.js";
+import latency from "./workloads/latency.js";
+import webhooks from "./workloads/webhooks.js";
+import send from "./workloads/send.js";
+import queueClaim from "./workloads/queue-claim.js";
+import rss from "./workloads/rss.js";
+
+const WORKLOADS: Workload[] = [smtpAccept, latency, webhooks, send, queueClaim, rss];
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+function usage(): never {
+  console.log(`usage: npm run bench -- [--quick] [--only ${WORKLOADS.map((w) => w.id).join(",")}] [--backends pglite,pg] [--out DIR]
+  --quick      shortened runs (under 3 minutes in total once peers are installed)
+  --only       run only these workloads
+  --backends   Postwire storage backends to measure (default: pglite,pg)
+  --out        results folder (default bench/results)`);
+  process.exit(0);
+}
+
+function parseArgs(argv: string[]) {
+  const o = { quick: false, only: [] as string[], backends: ["pglite", "pg"] as Backend[], out: join(root, "bench", "results") };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const val = () => { const v = argv[++i]; if (!v) usage(); return v; };
+    if (a === "--quick") o.quick = true;
+    else if (a === "--only") o.only = val().split(",").map((s) => s.trim()).filter(Boolean);
+    else if (a.startsWith("--only=")) o.only = a.slice(7).split(",");
+    else if (a === "--backends") o.backends = val().split(",") as Backend[];
+    else if (a === "--out") o.out = val();
+    else usage();
+  }
+  const unknown = o.only.filter((id) => !WORKLOADS.some((w) => w.id === id));
+  if (unknown.length) { console.error(`unknown workload(s): ${unknown.join(", ")}`); usage(); }
+  if (o.backends.some((b) => b !== "pglite" && b !== "pg")) usage();
+  return o;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const t0 = performance.now();
+  const tmp = mkdtempSync(join(tmpdir(), "postwire-bench-"));
+  chmodSync(tmp, 0o755); // Postfix's delivery user must reach its Maildir inside
+  track({ name: "tmp", stop: async () => rmSync(tmp, { recursive: true, force: true }), kill: () => rmSync(tmp, { recursive: true, force: true }) });
+  const log = (m: string) => process.stderr.write(`[bench ${((performance.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${m}\n`);
+  const ctx: BenchContext = { quick: args.quick, backends: args.backends, tmp, root, log };
+  const machine = machineInfo();
+  log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.ram}, node ${machine.node}, kernel ${machine.kernel}`);
+  const chosen = WORKLOADS.filter((w) => !args.only.length || args.only.includes(w.id));
+  const sections: Section[] = [];
+  const base = trackedCount();
+  for (const w of chosen) {
+    log(`workload ${w.id}: ${w.title}`);
+    const ts = performance.now();
+    try {
+      sections.push({ ...(await w.run(ctx)), seconds: (performance.now() - ts) / 1000 });
+    } catch (e) {
+      log(`workload ${w.id} failed: ${reason(e)}`);
+      sections.push({ id: w.id, title: w.title, columns: [], rows: [], targets: [], data: { error: reason(e) },
+        notes: [`failed: ${reason(e)}`], seconds: (performance.now() - ts) / 1000 });
+    }
+    await releaseAll(base).catch(() => {});
+  }
+  await releaseAll();
+  const date = new Date().toISOString().slice(0, 10);
+  const name = date + (args.quick ? "-quick" : "") + (args.only.length ? "-partial" : "");
+  const seconds = (performance.now() - t0) / 1000;
+  const argLine = process.argv.slice(2).join(" ");
+  const md = renderMarkdown({ date, args: argLine, seconds, machine }, sections);
+  const files = writeReport(args.out, name, md, { date, args: argLine, seconds, machine, sections });
+  process.stdout.write("\n" + md);
+  log(`wrote ${files.md} and ${files.json}`);
+}
+
+main().catch(async (e) => {
+  console.error("bench failed:", e);
+  await releaseAll().catch(() => {});
+  process.exit(1);
+});
