@@ -1,0 +1,93 @@
+// Workload 3: incoming-webhook delivery throughput to a fast local receiver, alone and with one slow
+// receiver present (the outgoing-webhook URL, answering after 2 s, kept busy by webapi Send calls).
+import { setTimeout as sleep } from "node:timers/promises";
+import { bulk } from "../lib/load.js";
+import { postwireUnavailable, startPostwire, type Postwire } from "../lib/postwire.js";
+import { startWebhookReceiver, waitArrivals, type WebhookReceiver } from "../lib/receiver.js";
+import { num } from "../lib/stats.js";
+import { reason, type BenchContext, type Section, type Target, type Workload } from "../lib/types.js";
+
+const SLOW_MS = 2000;
+
+/** Keeps the slow receiver busy: one webapi Send every 50 ms until stopped. */
+function trickleSends(pw: Postwire): { stop(): Promise<number> } {
+  let running = true, sent = 0;
+  const loop = (async () => {
+    while (running) {
+      const r = await pw.api("Send", { To: [{ Address: `slow${sent}@example.org` }], Subject: "slow receiver load", Text: "hi\n" }).catch(() => null);
+      if (r?.status === 200) sent++;
+      await sleep(50);
+    }
+  })();
+  return { stop: async () => { running = false; await loop; return sent; } };
+}
+
+interface Outcome { accepted: number; acceptRate: number; hooks: number; hookRate: number; e2eRate: number; slowSeen?: number; sends?: number }
+
+async function scenario(ctx: BenchContext, backend: "pglite" | "pg", slow: boolean): Promise<Outcome> {
+  const fast = await startWebhookReceiver();
+  let slowR: WebhookReceiver | undefined;
+  try {
+    if (slow) slowR = await startWebhookReceiver(SLOW_MS);
+    const pw = await startPostwire(ctx, { backend, incomingWebhook: fast.url, outgoingWebhook: slowR?.url });
+    const trickle = slow ? trickleSends(pw) : undefined;
+    if (slow) await sleep(1000); // let slow deliveries pile up first
+    const count = ctx.quick ? 2000 : 20000;
+    const t0 = performance.now();
+    const load = await bulk(pw.smtpPort, count, 20);
+    await waitArrivals(fast.arrivals, load.sent.length, 5000, ctx.quick ? 30_000 : 120_000);
+    const sends = await trickle?.stop();
+    const mine = load.sent.map((s) => fast.arrivals.at.get(s.nonce)).filter((t): t is number => t !== undefined);
+    const first = Math.min(...mine), last = Math.max(...mine);
+    await pw.stop();
+    return {
+      accepted: load.sent.length, acceptRate: load.achievedRate, hooks: mine.length,
+      hookRate: mine.length > 1 ? (mine.length - 1) / ((last - first) / 1000) : 0,
+      e2eRate: mine.length ? mine.length / ((last - t0) / 1000) : 0,
+      slowSeen: slowR?.arrivals.total, sends,
+    };
+  } finally {
+    await fast.close();
+    await slowR?.close();
+  }
+}
+
+async function run(ctx: BenchContext): Promise<Section> {
+  const rows: string[][] = [];
+  const targets: Target[] = [];
+  const data: unknown[] = [];
+  for (const backend of ctx.backends) {
+    let best: number | undefined;
+    for (const slow of [false, true]) {
+      const label = slow ? `fast + one slow receiver (${SLOW_MS / 1000} s answers)` : "fast receiver only";
+      ctx.log(`webhooks ${backend}: ${label}`);
+      try {
+        const o = await scenario(ctx, backend, slow);
+        if (!slow) best = o.hookRate;
+        rows.push([`postwire-${backend}`, label, `${o.accepted} at ${num(o.acceptRate)}/s`, `${o.hooks}`, num(o.hookRate), num(o.e2eRate),
+          slow ? `${o.slowSeen ?? 0} slow requests, ${o.sends ?? 0} Sends` : ""]);
+        data.push({ backend, slow, ...o });
+      } catch (e) {
+        rows.push([`postwire-${backend}`, label, `not available: ${reason(e)}`, "", "", "", ""]);
+      }
+    }
+    targets.push({
+      name: `webhook deliveries per second (${backend}, fast receiver)`, target: "≥2,000/s",
+      measured: best !== undefined ? `${num(best)}/s` : `not available: ${postwireUnavailable(backend) ?? "no data"}`,
+      met: best !== undefined ? best >= 2000 : null,
+    });
+  }
+  return {
+    id: "webhooks", title: "3. Webhook delivery throughput",
+    columns: ["server", "scenario", "SMTP accepted", "webhooks received", "webhooks/s (first→last)", "webhooks/s (from first send)", "slow side"],
+    rows, targets, data,
+    notes: [
+      "Messages are sent with 20 reused SMTP connections as fast as accepted; each incoming message yields one webhook to the fast receiver, which answers 200 at once.",
+      "Slow case: localserve's --outgoing-webhook points at a receiver that answers after 2 s, fed by one webapi Send every 50 ms (delivered back to localserve, so each also raises outgoing events).",
+      "TODO(bench): once the webhook-configuration extension exists, add a second incoming subscription with a slow URL instead of using the outgoing one.",
+    ],
+  };
+}
+
+const workload: Workload = { id: "webhooks", title: "webhook delivery throughput, fast and with a slow receiver", run };
+export default workload;
