@@ -1,0 +1,27 @@
+// mail-auth: SPF/DKIM/DMARC verification of incoming mail (mailauth 4.13.3), the mox Meta
+// fields derived from it, DKIM keys (generation, key files, nodemailer signing options)
+// and the DNS records a domain must publish. It does not sign or send (delivery/) nor
+// touch messages in storage; DNS goes only through the injected dns `Resolver`.
+// Invariants: verification is time-bounded and never throws; any result other than
+// `pass` counts as unverified; key files are 0600 under `<dir>/<domain>/<selector>.key`.
+
+export {
+  dkimPublicKey,
+  dkimTxtRecord,
+  generateDkimKey,
+  type DkimAlgorithm,
+  type DkimKeyPair,
+  type DkimPublicKey,
+  type GenerateDkimKeyOptions,
+  type TxtRecord,
+} from "./dkim-key.js";
+export {
+  dkimKeyPath,
+  dkimSigningOptions,
+  loadDkimKey,
+  loadDkimKeys,
+  saveDkimKey,
+  type NodemailerDkimOptions,
+  type StoredDkimKey,
+} from "./key-store.js";
+export { MailAuthError, mailAuthErrorCodes, type MailAuthErrorCode } from "./errors.js";
