@@ -5,6 +5,9 @@
 // Invariants: verification is time-bounded and never throws; any result other than
 // `pass` counts as unverified; key files are 0600 under `<dir>/<domain>/<selector>.key`.
 
+export { verifyIncoming, type DkimSignatureResult, type IncomingVerification, type VerifyIncomingInput } from "./verify.js";
+export type { AuthResultValue } from "./auth-results.js";
+export type { MsgFromValidation } from "./alignment.js";
 export {
   dkimPublicKey,
   dkimTxtRecord,
