@@ -27,4 +27,5 @@ export {
   type NodemailerDkimOptions,
   type StoredDkimKey,
 } from "./key-store.js";
+export { dnsRecords, formatZone, toStaticRecords, type DnsRecord, type DnsRecordPurpose, type DnsRecordsInput } from "./dns-records.js";
 export { MailAuthError, mailAuthErrorCodes, type MailAuthErrorCode } from "./errors.js";
