@@ -47,7 +47,6 @@ export function createNodeResolver(options: NodeResolverOptions = {}): Resolver 
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new DnsError("ETIMEOUT", name, rrtype)), timeoutMs);
-      timer.unref();
     });
     try {
       const answer = await Promise.race([query(name, rrtype), deadline]);
