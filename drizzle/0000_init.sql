@@ -1,3 +1,54 @@
+CREATE TABLE "outbound_messages" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"base_id" bigint NOT NULL,
+	"account_id" bigint NOT NULL,
+	"mail_from" text NOT NULL,
+	"msg_from" text NOT NULL,
+	"from_id" text DEFAULT '' NOT NULL,
+	"recipient" text NOT NULL,
+	"recipient_domain" text NOT NULL,
+	"message_id" text DEFAULT '' NOT NULL,
+	"subject" text DEFAULT '' NOT NULL,
+	"raw_id" bigint NOT NULL,
+	"extra" jsonb NOT NULL,
+	"require_tls" boolean,
+	"hold" boolean DEFAULT false NOT NULL,
+	"source" text NOT NULL,
+	"job_id" bigint,
+	"attempts" integer DEFAULT 0 NOT NULL,
+	"results" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"status" text DEFAULT 'queued' NOT NULL,
+	"queued_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"next_attempt_at" timestamp (3) with time zone NOT NULL,
+	"last_attempt_at" timestamp (3) with time zone,
+	"last_activity" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"keep_until" timestamp (3) with time zone
+);
+--> statement-breakpoint
+CREATE TABLE "outbound_raws" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"raw" "bytea" NOT NULL,
+	"size" integer NOT NULL,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "outgoing_recipients" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"account_id" bigint NOT NULL,
+	"recipient" text NOT NULL,
+	"submitted_at" timestamp (3) with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "suppressions" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"account_id" bigint NOT NULL,
+	"base_address" text NOT NULL,
+	"original_address" text NOT NULL,
+	"manual" boolean DEFAULT false NOT NULL,
+	"reason" text DEFAULT '' NOT NULL,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "events" (
 	"id" bigserial PRIMARY KEY NOT NULL,
 	"tx_id" bigint DEFAULT (pg_current_xact_id()::text::bigint) NOT NULL,
@@ -81,11 +132,23 @@ CREATE TABLE "jobs" (
 	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+ALTER TABLE "outbound_messages" ADD CONSTRAINT "outbound_messages_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "outbound_messages" ADD CONSTRAINT "outbound_messages_raw_id_outbound_raws_id_fk" FOREIGN KEY ("raw_id") REFERENCES "public"."outbound_raws"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "outgoing_recipients" ADD CONSTRAINT "outgoing_recipients_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "suppressions" ADD CONSTRAINT "suppressions_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "events" ADD CONSTRAINT "events_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "addresses" ADD CONSTRAINT "addresses_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "mailboxes" ADD CONSTRAINT "mailboxes_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "messages" ADD CONSTRAINT "messages_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "messages" ADD CONSTRAINT "messages_mailbox_id_mailboxes_id_fk" FOREIGN KEY ("mailbox_id") REFERENCES "public"."mailboxes"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+CREATE UNIQUE INDEX "outbound_from_id_idx" ON "outbound_messages" USING btree ("from_id") WHERE "outbound_messages"."from_id" <> '';--> statement-breakpoint
+CREATE INDEX "outbound_account_status_idx" ON "outbound_messages" USING btree ("account_id","status","id");--> statement-breakpoint
+CREATE INDEX "outbound_recipient_idx" ON "outbound_messages" USING btree (lower("recipient"),"last_activity");--> statement-breakpoint
+CREATE INDEX "outbound_keep_until_idx" ON "outbound_messages" USING btree ("keep_until") WHERE "outbound_messages"."keep_until" is not null;--> statement-breakpoint
+CREATE INDEX "outbound_raw_idx" ON "outbound_messages" USING btree ("raw_id");--> statement-breakpoint
+CREATE INDEX "outgoing_recipients_account_time_idx" ON "outgoing_recipients" USING btree ("account_id","submitted_at");--> statement-breakpoint
+CREATE INDEX "outgoing_recipients_account_rcpt_idx" ON "outgoing_recipients" USING btree ("account_id","recipient","submitted_at");--> statement-breakpoint
+CREATE UNIQUE INDEX "suppressions_account_base_idx" ON "suppressions" USING btree ("account_id","base_address");--> statement-breakpoint
 CREATE INDEX "events_account_order_idx" ON "events" USING btree ("account_id","tx_id","id");--> statement-breakpoint
 CREATE INDEX "events_order_idx" ON "events" USING btree ("tx_id","id");--> statement-breakpoint
 CREATE INDEX "addresses_account_idx" ON "addresses" USING btree ("account_id");--> statement-breakpoint
