@@ -1,0 +1,6 @@
+/**
+ * The composition root: builds every module from the config and the injected replacements
+ * (localserve and tests swap clock, recipient lookup, failure simulation, TLS), starts them in
+ * order and stops them in reverse. Nothing imports app/ but cmd/ and localserve/.
+ */
+export { startApp, type AppOverrides, type RunningApp } from "./start.js";

@@ -1,0 +1,105 @@
+import type { Tx } from "../db/index.js";
+import { parseMessage, type ParseResult } from "../message/index.js";
+import { insertMessage, type Envelope } from "../store/index.js";
+import { incomingPayload } from "./incoming-payload.js";
+import type { InboundDeps, LocalRecipient, VerifyResult } from "./types.js";
+
+/** One received message with its envelope, ready to commit. */
+export type Received = {
+  raw: Buffer;
+  mailFrom: string;
+  recipients: LocalRecipient[];
+  remoteIp: string;
+  helo: string;
+  tls: boolean;
+  listener: string;
+};
+
+const unverified: VerifyResult = { authenticationResults: "", mailFromValidated: false, msgFromValidated: false, dkimVerifiedDomains: [] };
+
+/**
+ * Stores a received message for each local recipient: the raw bytes (with our
+ * Authentication-Results prepended), the parsed form, and its `incoming` event (and, through the
+ * event log's hook, its webhook rows) in ONE transaction. Parsing and verification run before
+ * the transaction; nothing is written when any step fails.
+ */
+export async function acceptIncoming(deps: InboundDeps, r: Received): Promise<number[]> {
+  const verified = deps.verify
+    ? await deps.verify({ raw: r.raw, ip: r.remoteIp, helo: r.helo, mailFrom: r.mailFrom }).catch((err: unknown) => {
+        deps.log.warn({ err }, "verification failed, treating as unverified");
+        return unverified;
+      })
+    : unverified;
+  // mail-auth returns complete header fields (name, value, CRLF); they go on top of the message.
+  const trace = (verified.receivedSpf ?? "") + verified.authenticationResults;
+  const raw = trace ? Buffer.concat([Buffer.from(trace), r.raw]) : r.raw;
+  const parsed = await parseMessage(raw, { automatedHint: r.mailFrom === "" });
+  if (!parsed.ok) deps.log.warn({ code: parsed.error.code, err: parsed.error.message }, "message stored unparsed");
+  const ids: number[] = [];
+  const accounts = new Set<number>();
+  await deps.database.db.transaction(async (tx) => {
+    for (const rcpt of r.recipients) {
+      const id = await storeOne(tx, deps, r, rcpt, raw, parsed, verified);
+      if (id !== null) ids.push(id);
+      accounts.add(rcpt.accountId);
+    }
+  });
+  for (const a of accounts) deps.eventLog.committed(a);
+  return ids;
+}
+
+async function storeOne(
+  tx: Tx,
+  deps: InboundDeps,
+  r: Received,
+  rcpt: LocalRecipient,
+  raw: Buffer,
+  parsed: ParseResult,
+  v: VerifyResult,
+): Promise<number | null> {
+  const plain = parsed.ok ? (parsed as unknown as Record<string, unknown>) : null;
+  if (deps.matchIncoming && (await deps.matchIncoming(tx, { accountId: rcpt.accountId, rcptTo: rcpt.rcptTo, raw, parsed: plain }))) {
+    return null; // a DSN or reply to a FromID address: delivery turned it into an outgoing event
+  }
+  const envelope: Envelope = {
+    mailFrom: r.mailFrom,
+    rcptTo: rcpt.rcptTo,
+    remoteIp: r.remoteIp,
+    helo: r.helo,
+    tls: r.tls,
+    authUser: null,
+    listener: r.listener,
+  };
+  const stored = await insertMessage(tx, {
+    accountId: rcpt.accountId,
+    mailbox: { role: "inbox" },
+    raw,
+    envelope,
+    msgFrom: parsed.ok ? (parsed.From[0]?.Address ?? "") : "",
+    subject: parsed.ok ? parsed.Subject : "",
+    messageIdHeader: parsed.ok ? parsed.MessageID : "",
+    parsed: plain,
+    parseError: parsed.ok ? null : `${parsed.error.code}: ${parsed.error.message}`,
+    isDsn: parsed.ok && parsed.Structure.ContentType === "multipart/report",
+    mailFromValidated: v.mailFromValidated,
+    msgFromValidated: v.msgFromValidated,
+    dkimDomains: v.dkimVerifiedDomains,
+  });
+  const payload = incomingPayload(
+    parsed,
+    {
+      msgId: stored.id,
+      mailFrom: r.mailFrom,
+      rcptTo: rcpt.rcptTo,
+      remoteIp: r.remoteIp,
+      received: stored.receivedAt,
+      mailboxName: stored.mailboxName,
+      mailFromValidated: v.mailFromValidated,
+      msgFromValidated: v.msgFromValidated,
+      dkimVerifiedDomains: v.dkimVerifiedDomains,
+    },
+    raw.length,
+  );
+  await deps.eventLog.append(tx, { accountId: rcpt.accountId, kind: "incoming", address: rcpt.rcptTo, messageId: stored.id, payload });
+  return stored.id;
+}

@@ -1,0 +1,60 @@
+import type { Readable } from "node:stream";
+import type { SMTPServerSession } from "smtp-server";
+import { hasBareCrOrLf } from "../message/index.js";
+import { smtpError, SmtpError } from "../smtp/index.js";
+import { acceptIncoming } from "./accept.js";
+import { simulated } from "./envelope.js";
+import { stateOf } from "./state.js";
+import { acceptSubmission } from "./submit.js";
+import type { InboundDeps, ListenerKind } from "./types.js";
+
+/** Reads DATA fully (smtp-server requires it), keeping at most `max` bytes. */
+export async function readData(stream: Readable & { sizeExceeded?: boolean }, max: number): Promise<{ raw: Buffer; tooBig: boolean }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of stream as AsyncIterable<Buffer>) {
+    size += c.length;
+    if (size <= max) chunks.push(c);
+  }
+  return { raw: Buffer.concat(chunks), tooBig: size > max || stream.sizeExceeded === true };
+}
+
+/**
+ * The DATA phase: size, bare CR/LF (smuggling policy: refused like mox, 500 5.5.2), localserve's
+ * scripted failures, then the commit. The reply is 250 only after the commit; any failure
+ * before it is 451 4.3.0 and stores nothing.
+ */
+export async function handleData(
+  deps: InboundDeps,
+  kind: ListenerKind,
+  stream: Readable & { sizeExceeded?: boolean },
+  session: SMTPServerSession,
+): Promise<string> {
+  const { raw, tooBig } = await readData(stream, deps.limits.maxMessageSize);
+  if (tooBig) throw smtpError("messageTooBig");
+  if (hasBareCrOrLf(raw)) throw smtpError("bareLineEnding");
+  const st = stateOf(session);
+  const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : "";
+  const rcpts = kind === "mx" ? st.recipients.map((r) => r.rcptTo) : st.outgoing;
+  for (const r of rcpts) await simulated(deps, "data", r, st.messageKey);
+  try {
+    if (kind === "mx") {
+      const ids = await acceptIncoming(deps, {
+        raw,
+        mailFrom,
+        recipients: st.recipients,
+        remoteIp: st.ip,
+        helo: session.hostNameAppearsAs ?? "",
+        tls: Boolean(session.secure),
+        listener: kind,
+      });
+      return `queued as ${ids.join(",") || "dsn"}`;
+    }
+    const queued = await acceptSubmission(deps, { raw, mailFrom, session, st });
+    return `queued as ${queued}`;
+  } catch (err) {
+    if (err instanceof SmtpError) throw err;
+    deps.log.error({ err, cid: session.id }, "storing message failed");
+    throw smtpError("localError", undefined, { cause: err });
+  }
+}

@@ -1,0 +1,76 @@
+import { randomBytes } from "node:crypto";
+import type { SMTPServerSession } from "smtp-server";
+import { parseMessage, type ParsedMessage } from "../message/index.js";
+import { smtpError, SmtpError } from "../smtp/index.js";
+import type { SessionState } from "./state.js";
+import type { InboundDeps } from "./types.js";
+
+/**
+ * An authenticated submission: the From header must belong to the account (550 5.7.1), missing
+ * Message-ID and Date are added, X-Mox-Extra-* headers become Extra (duplicates 554 5.6.0), and
+ * the message is handed to the outgoing queue in one transaction.
+ */
+export async function acceptSubmission(
+  deps: InboundDeps,
+  m: { raw: Buffer; mailFrom: string; session: SMTPServerSession; st: SessionState },
+): Promise<string> {
+  if (!deps.submit || !m.st.login) throw smtpError("localError", "submission is not available");
+  const parsed = await parseMessage(m.raw);
+  if (!parsed.ok) throw new SmtpError(554, "5.6.0", "message cannot be parsed");
+  const from = parsed.From;
+  if (from.length !== 1) throw new SmtpError(550, "5.7.1", "message must have exactly one From address");
+  const owner = await deps.resolveRecipient(from[0]!.Address.toLowerCase());
+  if (typeof owner === "string" || owner.accountId !== m.st.login.accountId) {
+    throw new SmtpError(550, "5.7.1", "From address not allowed for this account");
+  }
+  const extra = extraHeaders(parsed);
+  const prefix: string[] = [];
+  let messageId = parsed.MessageID;
+  if (!messageId) {
+    messageId = `<${randomBytes(16).toString("base64url")}@${deps.hostname}>`;
+    prefix.push(`Message-ID: ${messageId}`);
+  }
+  if (!parsed.Headers.some(([k]) => k.toLowerCase() === "date")) prefix.push(`Date: ${new Date(deps.clock.now()).toUTCString().replace("GMT", "+0000")}`);
+  const raw = prefix.length ? Buffer.concat([Buffer.from(prefix.join("\r\n") + "\r\n"), m.raw]) : m.raw;
+  const args = (m.session.envelope.mailFrom ? m.session.envelope.mailFrom.args : {}) as Record<string, string | boolean>;
+  const tlsRequiredNo = parsed.Headers.some(([k, v]) => k.toLowerCase() === "tls-required" && v.trim().toLowerCase() === "no");
+  const login = m.st.login;
+  await deps.database.db.transaction(async (tx) => {
+    await deps.submit!(tx, {
+      accountId: login.accountId,
+      loginAddress: login.address,
+      from: from[0]!.Address,
+      recipients: [...m.st.outgoing],
+      raw,
+      messageId,
+      subject: parsed.Subject,
+      extra,
+      requireTls: args.REQUIRETLS ? true : tlsRequiredNo ? false : null,
+      futureRelease: null,
+      fromId: null,
+      source: "smtp",
+    });
+  });
+  deps.submitted?.();
+  return messageId;
+}
+
+/** X-Mox-Extra-<Key> headers, with MIME-canonical keys (mox-compat 3.1). */
+function extraHeaders(p: ParsedMessage): Record<string, string> {
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [name, value] of p.Headers) {
+    if (!/^x-mox-extra-/i.test(name)) continue;
+    const key = canonicalKey(name.slice("x-mox-extra-".length));
+    if (key in out) throw new SmtpError(554, "5.6.0", `duplicate X-Mox-Extra header for key ${key}`);
+    out[key] = value.trim();
+  }
+  return { ...out };
+}
+
+function canonicalKey(k: string): string {
+  if (!/^[A-Za-z0-9-]+$/.test(k)) return k;
+  return k
+    .split("-")
+    .map((w) => (w ? w[0]!.toUpperCase() + w.slice(1).toLowerCase() : w))
+    .join("-");
+}

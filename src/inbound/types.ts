@@ -1,0 +1,77 @@
+import type { Logger } from "pino";
+import type { AuthLimiter } from "../auth/index.js";
+import type { Clock } from "../clock/index.js";
+import type { Database, Tx } from "../db/index.js";
+import type { EventLog } from "../events/index.js";
+
+/** Which listener a session arrived on. */
+export type ListenerKind = "mx" | "submission" | "submissions";
+
+/** A recipient accepted at RCPT TO on the MX. */
+export type LocalRecipient = { accountId: number; address: string; rcptTo: string };
+
+/** Finds the local account for an RCPT TO address (store lookup, or localserve's catch-all). */
+export type RecipientResolver = (address: string) => Promise<LocalRecipient | "unknownDomain" | "unknownUser" | "domainDisabled">;
+
+/** A simulated failure (localserve): reply with this instead of going on. */
+export type SimulatedFailure = { code: number; enhanced: string; message: string; delayMs?: number };
+/** localserve's failure simulator (see localserve/failures.ts). */
+export type FailureCheck = (phase: "mailfrom" | "rcptto" | "data", address: string, messageKey: string) => SimulatedFailure | null;
+
+/** Result of SPF/DKIM/DMARC verification of an incoming message. */
+export type VerifyResult = {
+  /** Complete Authentication-Results header field ending in CRLF, or "". */
+  authenticationResults: string;
+  /** Complete Received-SPF header field ending in CRLF, if any. */
+  receivedSpf?: string;
+  mailFromValidated: boolean;
+  msgFromValidated: boolean;
+  dkimVerifiedDomains: string[];
+};
+export type Verifier = (m: { raw: Buffer; ip: string; helo: string; mailFrom: string }) => Promise<VerifyResult>;
+
+/** An authenticated submission handed to the outgoing queue. */
+export type OutgoingSubmission = {
+  accountId: number;
+  loginAddress: string;
+  from: string;
+  recipients: string[];
+  raw: Buffer;
+  messageId: string;
+  subject: string;
+  extra: Record<string, string>;
+  requireTls: boolean | null;
+  futureRelease: Date | null;
+  fromId?: string | null;
+  source: "smtp";
+};
+
+/** Everything the SMTP listeners need, injected by app/. */
+export type InboundDeps = {
+  database: Database;
+  log: Logger;
+  clock: Clock;
+  eventLog: EventLog;
+  limiter: AuthLimiter;
+  hostname: string;
+  limits: {
+    maxMessageSize: number;
+    maxRecipients: number;
+    maxConnectionsPerIp: number;
+    maxConnections: number;
+    commandTimeoutMs: number;
+    sessionTimeoutMs: number;
+  };
+  /** Current TLS key and certificate (PEM), or null for no TLS. Called at listener start. */
+  tls: () => { key: string; cert: string } | null;
+  allowInsecureAuth: boolean;
+  resolveRecipient: RecipientResolver;
+  verify?: Verifier;
+  simulate?: FailureCheck;
+  /** Delivery's FromID/DSN matching: true when it consumed the message (no incoming event). */
+  matchIncoming?: (tx: Tx, m: { accountId: number; rcptTo: string; raw: Buffer; parsed: Record<string, unknown> | null }) => Promise<boolean>;
+  /** Delivery's submit: enqueues the message for its recipients inside tx. */
+  submit?: (tx: Tx, s: OutgoingSubmission) => Promise<unknown>;
+  /** Called after a submission committed (wakes the delivery queue). */
+  submitted?: () => void;
+};

@@ -1,0 +1,31 @@
+/**
+ * Dev mode with nothing to configure, mox localserve's defaults: loopback listeners on 1025,
+ * 1587, 1465 and 1080, account mox@localhost / moxmoxmox receiving every recipient of every
+ * domain, a self-signed certificate made on first run, scripted delivery failures, and a time
+ * scale for retry waits. It only injects replacements into app/; it has no branches elsewhere.
+ */
+import { mkdirSync } from "node:fs";
+import type { Logger } from "pino";
+import { startApp, type RunningApp } from "../app/index.js";
+import { catchAllResolver, ensureLocalAccount } from "./account.js";
+import { ensureLocalCert } from "./cert.js";
+import { localserveConfig, type LocalserveFlags } from "./options.js";
+
+export { localserveDefaults, localserveConfig, type LocalserveFlags } from "./options.js";
+export { banner } from "./banner.js";
+export { localAccount } from "./account.js";
+
+/** Starts localserve with the given flags. */
+export async function startLocalserve(flags: LocalserveFlags, log: Logger): Promise<RunningApp> {
+  const config = localserveConfig(flags);
+  mkdirSync(config.dataDir, { recursive: true });
+  const tls = await ensureLocalCert(config.dataDir);
+  let accountId = 0;
+  return startApp(config, log, {
+    tls: () => tls,
+    prepare: async (database) => {
+      accountId = await ensureLocalAccount(database);
+    },
+    resolveRecipient: () => catchAllResolver(() => accountId),
+  });
+}

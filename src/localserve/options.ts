@@ -1,0 +1,49 @@
+import { resolve } from "node:path";
+import { validateConfig, type Config } from "../config/index.js";
+
+/** localserve's flags (product.md): ports, webhooks, time scale, data dir. */
+export type LocalserveFlags = {
+  dir: string;
+  smtpPort: number;
+  submissionPort: number;
+  submissionsPort: number;
+  httpPort: number;
+  incomingWebhook?: string;
+  outgoingWebhook?: string;
+  webhookSecret?: string;
+  timeScale: number;
+  host: string;
+  logLevel: string;
+};
+
+/** mox localserve's defaults. */
+export const localserveDefaults: LocalserveFlags = {
+  dir: "./postwire-localserve",
+  smtpPort: 1025,
+  submissionPort: 1587,
+  submissionsPort: 1465,
+  httpPort: 1080,
+  timeScale: 1,
+  host: "127.0.0.1",
+  logLevel: "info",
+};
+
+/** The configuration localserve runs with: loopback listeners, plain AUTH allowed, its ports. */
+export function localserveConfig(f: LocalserveFlags): Config {
+  const listener = (port: number) => ({ enabled: port !== 0, host: f.host, port });
+  return validateConfig({
+    hostname: "localhost",
+    dataDir: resolve(f.dir),
+    log: { level: f.logLevel },
+    smtp: {
+      mx: listener(f.smtpPort),
+      submission: listener(f.submissionPort),
+      submissions: listener(f.submissionsPort),
+      allowInsecureAuth: true,
+      maxConnectionsPerIp: 1000,
+    },
+    http: { enabled: f.httpPort !== 0, host: f.host, port: f.httpPort },
+    queue: { timeScale: f.timeScale },
+    webhooks: { allowHosts: ["127.0.0.1", "localhost", "[::1]"] },
+  }, "localserve");
+}

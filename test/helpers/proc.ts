@@ -1,0 +1,119 @@
+// PROC harness: runs Postwire as a real child process (so tests can kill -9 it), on a PGlite dir
+// or a fresh PostgreSQL database when TEST_DATABASE_URL is set.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createTestDatabaseUrl } from "./db.js";
+
+/** A free TCP port on loopback. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const a = s.address();
+      const port = typeof a === "object" && a ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export type Ports = { smtp: number; submission: number; submissions: number; http: number };
+
+export type ServerProc = {
+  ports: Ports;
+  dir: string;
+  databaseUrl: string | null;
+  child: ChildProcess;
+  output(): string;
+  /** Starts the process again on the same data (after stop or kill). */
+  restart(extraEnv?: Record<string, string>): Promise<void>;
+  kill9(): Promise<void>;
+  stop(): Promise<void>;
+  /** Stops the process and removes its data. */
+  cleanup(): Promise<void>;
+};
+
+const mainTs = new URL("../../src/main.ts", import.meta.url).pathname;
+
+/** Starts `postwire localserve` on free ports and waits for its banner. */
+export async function startLocalserveProc(o: { args?: string[]; env?: Record<string, string> } = {}): Promise<ServerProc> {
+  const dir = mkdtempSync(join(tmpdir(), "postwire-proc-"));
+  const pg = await createTestDatabaseUrl();
+  const ports: Ports = { smtp: await freePort(), submission: await freePort(), submissions: await freePort(), http: await freePort() };
+  let child!: ChildProcess;
+  let out = "";
+  const start = async (extraEnv: Record<string, string> = {}) => {
+    out = "";
+    child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        mainTs,
+        "localserve",
+        "--dir",
+        dir,
+        "--smtp-port",
+        String(ports.smtp),
+        "--submission-port",
+        String(ports.submission),
+        "--submissions-port",
+        String(ports.submissions),
+        "--http-port",
+        String(ports.http),
+        "--log-level",
+        "warn",
+        ...(o.args ?? []),
+      ],
+      { env: { ...process.env, ...(pg ? { DATABASE_URL: pg.url } : {}), ...o.env, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 60_000);
+      const check = () => {
+        if (out.includes("ready in")) {
+          clearTimeout(t);
+          resolve();
+        }
+      };
+      child.stdout!.on("data", check);
+      child.once("exit", (code) => {
+        clearTimeout(t);
+        reject(new Error(`server exited with ${code}:\n${out}`));
+      });
+    });
+    child.removeAllListeners("exit");
+  };
+  const waitExit = (c: ChildProcess) =>
+    c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => c.once("exit", () => r()));
+  await start();
+  const proc: ServerProc = {
+    ports,
+    dir,
+    databaseUrl: pg?.url ?? null,
+    get child() {
+      return child;
+    },
+    output: () => out,
+    restart: start,
+    async kill9() {
+      child.kill("SIGKILL");
+      await waitExit(child);
+    },
+    async stop() {
+      child.kill("SIGTERM");
+      await waitExit(child);
+    },
+    async cleanup() {
+      child.kill("SIGKILL");
+      await waitExit(child);
+      await pg?.drop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return proc;
+}

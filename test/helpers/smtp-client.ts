@@ -1,0 +1,100 @@
+// RAW harness: a net/tls client that writes exact bytes and reads SMTP replies, plus wrappers
+// around the real clients the tests use (python3 smtplib, swaks).
+import { spawnSync } from "node:child_process";
+import { connect, type Socket } from "node:net";
+
+/** A line-oriented SMTP conversation over a raw socket. */
+export class RawSmtp {
+  private buf = "";
+  private waiters: (() => void)[] = [];
+  closed = false;
+  private constructor(readonly socket: Socket) {
+    socket.on("data", (d: Buffer) => {
+      this.buf += d.toString("latin1");
+      for (const w of this.waiters.splice(0)) w();
+    });
+    socket.on("close", () => {
+      this.closed = true;
+      for (const w of this.waiters.splice(0)) w();
+    });
+    socket.on("error", () => {});
+  }
+
+  static async open(port: number, host = "127.0.0.1"): Promise<RawSmtp> {
+    const s = connect(port, host);
+    await new Promise<void>((resolve, reject) => {
+      s.once("connect", resolve);
+      s.once("error", reject);
+    });
+    return new RawSmtp(s);
+  }
+
+  /** Reads one complete (possibly multi-line) reply, e.g. "250 2.0.0 ok". Resolves "" on close. */
+  async reply(timeoutMs = 10_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const m = /^(?:\d{3}-[^\n]*\n)*\d{3}(?: [^\n]*)?\r?\n/.exec(this.buf);
+      if (m) {
+        this.buf = this.buf.slice(m[0].length);
+        return m[0].trimEnd();
+      }
+      if (this.closed) return "";
+      if (Date.now() > deadline) throw new Error(`no reply within ${timeoutMs} ms; buffer ${JSON.stringify(this.buf)}`);
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, 50);
+        this.waiters.push(() => (clearTimeout(t), r()));
+      });
+    }
+  }
+
+  write(data: string | Buffer): void {
+    this.socket.write(typeof data === "string" ? Buffer.from(data, "latin1") : data);
+  }
+
+  /** Writes a command line and returns its reply. */
+  async cmd(line: string): Promise<string> {
+    this.write(line + "\r\n");
+    return this.reply();
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+/** Sends a message with python3's smtplib; returns its exit status and output. */
+export function smtplibSend(o: {
+  port: number;
+  from: string;
+  to: string[];
+  message: string;
+  login?: [string, string];
+  starttls?: boolean;
+}): { status: number | null; out: string } {
+  const script = `
+import smtplib, sys, json, ssl
+o = json.loads(sys.stdin.read())
+s = smtplib.SMTP("127.0.0.1", o["port"], timeout=30)
+s.ehlo("client.example")
+if o.get("starttls"):
+    ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+    s.starttls(context=ctx); s.ehlo("client.example")
+if o.get("login"):
+    s.login(o["login"][0], o["login"][1])
+try:
+    r = s.sendmail(o["from"], o["to"], o["message"].encode("utf-8"))
+    print("OK", json.dumps(r))
+except smtplib.SMTPResponseException as e:
+    print("ERR", e.smtp_code, e.smtp_error.decode()); sys.exit(3)
+except smtplib.SMTPRecipientsRefused as e:
+    print("RCPT", {k: (v[0], v[1].decode()) for k, v in e.recipients.items()}); sys.exit(4)
+s.quit()
+`;
+  const r = spawnSync("python3", ["-c", script], { input: JSON.stringify(o), encoding: "utf8", timeout: 60_000 });
+  return { status: r.status, out: (r.stdout ?? "") + (r.stderr ?? "") };
+}
+
+/** True when swaks is installed (Debian package). */
+export function haveSwaks(): boolean {
+  return spawnSync("swaks", ["--version"], { encoding: "utf8" }).status === 0;
+}
