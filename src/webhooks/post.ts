@@ -71,6 +71,8 @@ export interface WebhookPosterOptions {
   readonly keepAlive?: boolean;
   /** Sockets per origin (default 64, the default overall webhook concurrency). */
   readonly maxSockets?: number;
+  /** Extra trusted CA certificates (PEM) for https; default: Node's bundled roots. */
+  readonly ca?: string | Buffer;
 }
 
 /** Sends webhook attempts; owns its connection pools, released by `close()`. */
@@ -113,7 +115,10 @@ export function createWebhookPoster(opts: WebhookPosterOptions): WebhookPoster {
     timeout: 4_000,
     scheduling: "lifo" as const,
   };
-  const agents = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
+  const agents = {
+    http: new http.Agent(agentOptions),
+    https: new https.Agent(opts.ca === undefined ? agentOptions : { ...agentOptions, ca: opts.ca }),
+  };
 
   function openRequest(target: WebhookTarget, headers: http.OutgoingHttpHeaders): http.ClientRequest {
     const isHttps = target.url.protocol === "https:";
