@@ -1,5 +1,5 @@
 import type { ParseResult } from "../message/index.js";
-import { serializeIncoming, type Incoming } from "../webhooks/payload.js";
+import { serializeIncoming, type Incoming } from "../events/index.js";
 
 /** Facts of the stored copy that go into the Incoming payload's Meta. */
 export type IncomingFacts = {

@@ -8,7 +8,6 @@ export type WebhookErrorCode =
   | "webhook_invalid_secret"
   | "webhook_invalid_url"
   | "webhook_destination_refused"
-  | "webhook_invalid_payload"
   | "webhook_limiter_misuse";
 
 /** Base class for errors raised by the webhooks module. */
@@ -48,13 +47,6 @@ export class DestinationRefusedError extends WebhookError {
   constructor(message: string, address?: string) {
     super("webhook_destination_refused", message);
     this.address = address;
-  }
-}
-
-/** A payload value cannot be encoded the way Go's encoding/json would (fault in the caller). */
-export class InvalidPayloadError extends WebhookError {
-  constructor(message: string) {
-    super("webhook_invalid_payload", message);
   }
 }
 

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Webhook } from "standardwebhooks";
-import { exampleBody } from "./examples.js";
+import { exampleBody } from "../events/index.js";
 import { createWebhookPoster, type WebhookPoster, type WebhookRequest } from "./post.js";
 import { generateSecret } from "./sign.js";
 import { createDestinationGuard, type ResolveHost } from "./ssrf.js";

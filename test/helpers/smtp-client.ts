@@ -8,7 +8,9 @@ export class RawSmtp {
   private buf = "";
   private waiters: (() => void)[] = [];
   closed = false;
-  private constructor(readonly socket: Socket) {
+  readonly socket: Socket;
+  private constructor(socket: Socket) {
+    this.socket = socket;
     socket.on("data", (d: Buffer) => {
       this.buf += d.toString("latin1");
       for (const w of this.waiters.splice(0)) w();
