@@ -23,27 +23,40 @@ export interface LoadResult {
 
 /**
  * Sends at `rate` msg/s for `seconds` (open loop: message i is due at i/rate). Uses idle pooled
- * connections and opens more (up to `maxConns`) when all are busy; late messages go out at once.
+ * connections and opens more (up to `maxConns`; servers limit connections per IP) when all are busy;
+ * late messages go out at once.
  */
 export async function fixedRate(port: number, rate: number, seconds: number, size = 2048,
-  maxConns = 64): Promise<LoadResult> {
+  maxConns = 16): Promise<LoadResult> {
   const nonce = nonceMaker();
   const total = Math.max(1, Math.round(rate * seconds));
   const pool: SmtpConn[] = [];
   const res: LoadResult = { sent: [], failed: 0, seconds: 0, achievedRate: 0, maxConns: 0 };
   const inflight = new Set<Promise<void>>();
+  const waiters: ((c: SmtpConn | undefined) => void)[] = [];
   let opening = 0;
-  const getConn = async (): Promise<SmtpConn | undefined> => {
-    for (;;) {
-      const idle = pool.find((c) => !c.busy && !c.isClosed);
-      if (idle) { idle.busy = true; return idle; }
-      if (pool.length + opening < maxConns) {
-        opening++;
-        try { const c = await SmtpConn.open(port); c.busy = true; pool.push(c); return c; }
-        catch (e) { res.failed++; res.firstError ??= String(e); return undefined; }
-        finally { opening--; }
-      } else await sleep(1);
+  // A connection is handed straight to the oldest waiting message when it frees up (no polling).
+  const giveBack = (c: SmtpConn): void => {
+    if (c.isClosed) { // the server dropped it: replace it for whoever waits, or fail them
+      pool.splice(pool.indexOf(c), 1);
+      if (!waiters.length) return;
+      SmtpConn.open(port).then((n) => { pool.push(n); giveBack(n); },
+        (e: unknown) => { res.firstError ??= String(e); waiters.shift()?.(undefined); res.failed++; });
+      return;
     }
+    const w = waiters.shift();
+    if (w) { c.busy = true; w(c); } else c.busy = false;
+  };
+  const getConn = async (): Promise<SmtpConn | undefined> => {
+    const idle = pool.find((c) => !c.busy && !c.isClosed);
+    if (idle) { idle.busy = true; return idle; }
+    if (pool.length + opening < maxConns) {
+      opening++;
+      try { const c = await SmtpConn.open(port); c.busy = true; pool.push(c); return c; }
+      catch (e) { res.failed++; res.firstError ??= String(e); return undefined; }
+      finally { opening--; }
+    }
+    return new Promise((r) => waiters.push(r));
   };
   const one = async (): Promise<void> => {
     const c = await getConn();
@@ -54,7 +67,13 @@ export async function fixedRate(port: number, rate: number, seconds: number, siz
       if (s.code === 250) res.sent.push(s);
       else { res.failed++; res.firstError ??= `reply ${s.code}`; }
     } catch (e) { res.failed++; res.firstError ??= String(e); }
+    giveBack(c);
   };
+  // Warm pool before the clock starts, so connection set-up is not part of the first samples.
+  const warm = Math.min(maxConns, Math.max(2, Math.ceil(rate / 100)));
+  for (const r of await Promise.allSettled(Array.from({ length: warm }, () => SmtpConn.open(port)))) {
+    if (r.status === "fulfilled") pool.push(r.value); else { res.failed++; res.firstError ??= String(r.reason); }
+  }
   const t0 = performance.now();
   for (let i = 0; i < total; i++) {
     const due = t0 + (i * 1000) / rate;
@@ -63,7 +82,11 @@ export async function fixedRate(port: number, rate: number, seconds: number, siz
     const p = one().finally(() => inflight.delete(p));
     inflight.add(p);
   }
-  await Promise.all(inflight);
+  // Bounded: if the server stopped answering, give up on whatever still waits for a connection.
+  if (await Promise.race([Promise.all(inflight).then(() => false), sleep(30_000, true)])) {
+    for (const w of waiters.splice(0)) { res.failed++; w(undefined); }
+    res.firstError ??= "timed out waiting for a connection";
+  }
   res.seconds = (performance.now() - t0) / 1000;
   res.achievedRate = res.sent.length / res.seconds;
   res.maxConns = pool.length;
@@ -71,8 +94,8 @@ export async function fixedRate(port: number, rate: number, seconds: number, siz
   return res;
 }
 
-/** Sends `count` messages as fast as `conns` reused connections allow (closed loop). */
-export async function bulk(port: number, count: number, conns = 20, size = 2048): Promise<LoadResult> {
+/** Sends `count` messages as fast as `conns` reused connections allow (closed loop), for at most `maxSeconds`. */
+export async function bulk(port: number, count: number, conns = 20, size = 2048, maxSeconds = 120): Promise<LoadResult> {
   const nonce = nonceMaker();
   const res: LoadResult = { sent: [], failed: 0, seconds: 0, achievedRate: 0, maxConns: conns };
   let next = 0;
@@ -80,7 +103,7 @@ export async function bulk(port: number, count: number, conns = 20, size = 2048)
   await Promise.all(Array.from({ length: conns }, async () => {
     let c: SmtpConn | undefined;
     try { c = await SmtpConn.open(port); } catch (e) { res.failed++; res.firstError ??= String(e); return; }
-    while (next < count && !c.isClosed) {
+    while (next < count && !c.isClosed && performance.now() - t0 < maxSeconds * 1000) {
       next++;
       const n = nonce();
       try {

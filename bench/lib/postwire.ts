@@ -52,8 +52,9 @@ export function postwireUnavailable(backend: Backend): string | undefined {
 export async function startPostwire(ctx: BenchContext, o: PostwireOptions): Promise<Postwire> {
   const known = unavailable.get(o.backend);
   if (known) throw new NotAvailable(known);
-  const bin = join(ctx.root, "bin", "postwire.js");
-  if (!existsSync(join(ctx.root, "src", "main.ts"))) return fail(o.backend, "src/main.ts does not exist yet");
+  // BENCH_POSTWIRE_BIN runs another entry point with the same CLI (e.g. a built dist/).
+  const bin = process.env.BENCH_POSTWIRE_BIN ?? join(ctx.root, "bin", "postwire.js");
+  if (!process.env.BENCH_POSTWIRE_BIN && !existsSync(join(ctx.root, "src", "main.ts"))) return fail(o.backend, "src/main.ts does not exist yet");
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.DATABASE_URL;
   let dbUrl = o.dbUrl;

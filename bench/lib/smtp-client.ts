@@ -30,6 +30,7 @@ export class SmtpConn {
   private lines: string[] = [];
   private waiters: ((r: Reply) => void)[] = [];
   private closed = false;
+  /** Owned by the load generator: true while a message is using this connection. */
   busy = false;
 
   readonly sock: Socket;
@@ -84,8 +85,7 @@ export class SmtpConn {
 
   /** Sends one message (pipelined envelope); resolves with dot and reply times (performance.now()). */
   async send(nonce: string, data: string): Promise<SentMessage> {
-    this.busy = true;
-    try {
+    {
       const env = [this.reply(), this.reply(), this.reply()];
       this.sock.write("MAIL FROM:<a@test.example>\r\nRCPT TO:<b@test.example>\r\nDATA\r\n");
       const [mail, rcpt, dataR] = await Promise.all(env);
@@ -97,8 +97,6 @@ export class SmtpConn {
       const dotAt = performance.now();
       const r = await done;
       return { nonce, dotAt, ackAt: performance.now(), code: r.code };
-    } finally {
-      this.busy = false;
     }
   }
 

@@ -82,7 +82,7 @@ async function run(ctx: BenchContext): Promise<Section> {
     ctx.log(`rss ${backend}`);
     await backendRows(ctx, backend, rows, targets, data);
   }
-  if (!ensureHaraka(ctx.root, ctx.log)) { // a Node SMTP peer for scale
+  if (!ctx.quick && !ensureHaraka(ctx.root, ctx.log)) { // a Node SMTP peer for scale (full runs)
     try {
       const h = await startHaraka(ctx.tmp, ctx.root);
       await sleep(1000);

@@ -32,9 +32,9 @@ async function scenario(ctx: BenchContext, backend: "pglite" | "pg", slow: boole
     const pw = await startPostwire(ctx, { backend, incomingWebhook: fast.url, outgoingWebhook: slowR?.url });
     const trickle = slow ? trickleSends(pw) : undefined;
     if (slow) await sleep(1000); // let slow deliveries pile up first
-    const count = ctx.quick ? 2000 : 20000;
+    const count = ctx.quick ? 1000 : 20000;
     const t0 = performance.now();
-    const load = await bulk(pw.smtpPort, count, 20);
+    const load = await bulk(pw.smtpPort, count, 20, 2048, ctx.quick ? 8 : 60);
     await waitArrivals(fast.arrivals, load.sent.length, 5000, ctx.quick ? 30_000 : 120_000);
     const sends = await trickle?.stop();
     const mine = load.sent.map((s) => fast.arrivals.at.get(s.nonce)).filter((t): t is number => t !== undefined);
