@@ -132,6 +132,19 @@ CREATE TABLE "jobs" (
 	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "event_tokens" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"account_id" bigint NOT NULL,
+	"token_hash" text NOT NULL,
+	"addresses" text[] NOT NULL,
+	"kinds" text[] NOT NULL,
+	"origin" text DEFAULT '' NOT NULL,
+	"source_ip" text DEFAULT '' NOT NULL,
+	"expires_at" timestamp (3) with time zone NOT NULL,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "event_tokens_token_hash_unique" UNIQUE("token_hash")
+);
+--> statement-breakpoint
 ALTER TABLE "outbound_messages" ADD CONSTRAINT "outbound_messages_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "outbound_messages" ADD CONSTRAINT "outbound_messages_raw_id_outbound_raws_id_fk" FOREIGN KEY ("raw_id") REFERENCES "public"."outbound_raws"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "outgoing_recipients" ADD CONSTRAINT "outgoing_recipients_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -141,6 +154,7 @@ ALTER TABLE "addresses" ADD CONSTRAINT "addresses_account_id_accounts_id_fk" FOR
 ALTER TABLE "mailboxes" ADD CONSTRAINT "mailboxes_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "messages" ADD CONSTRAINT "messages_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "messages" ADD CONSTRAINT "messages_mailbox_id_mailboxes_id_fk" FOREIGN KEY ("mailbox_id") REFERENCES "public"."mailboxes"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "event_tokens" ADD CONSTRAINT "event_tokens_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "outbound_from_id_idx" ON "outbound_messages" USING btree ("from_id") WHERE "outbound_messages"."from_id" <> '';--> statement-breakpoint
 CREATE INDEX "outbound_account_status_idx" ON "outbound_messages" USING btree ("account_id","status","id");--> statement-breakpoint
 CREATE INDEX "outbound_recipient_idx" ON "outbound_messages" USING btree (lower("recipient"),"last_activity");--> statement-breakpoint
@@ -157,4 +171,5 @@ CREATE INDEX "messages_account_mailbox_idx" ON "messages" USING btree ("account_
 CREATE INDEX "messages_account_rcpt_idx" ON "messages" USING btree ("account_id",("envelope"->>'rcptTo'),"id");--> statement-breakpoint
 CREATE INDEX "jobs_due_idx" ON "jobs" USING btree ("kind","run_at","id") WHERE "jobs"."locked_by" is null;--> statement-breakpoint
 CREATE INDEX "jobs_locked_idx" ON "jobs" USING btree ("locked_at") WHERE "jobs"."locked_by" is not null;--> statement-breakpoint
-CREATE INDEX "jobs_group_idx" ON "jobs" USING btree ("group_key") WHERE "jobs"."group_key" is not null;
+CREATE INDEX "jobs_group_idx" ON "jobs" USING btree ("group_key") WHERE "jobs"."group_key" is not null;--> statement-breakpoint
+CREATE INDEX "event_tokens_account_idx" ON "event_tokens" USING btree ("account_id","expires_at");

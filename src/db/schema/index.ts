@@ -3,3 +3,4 @@ export * from "./store.js";
 export * from "./events.js";
 export * from "./queue.js";
 export * from "./delivery.js";
+export * from "./websocket.js";
