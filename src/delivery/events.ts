@@ -1,9 +1,7 @@
 // Outgoing delivery events: mox `webhook.Outgoing` JSON, appended to the event log inside the
 // transaction that changes the message's state.
 import type { Tx } from "../db/index.js";
-import type { EventKind, EventLog } from "../events/index.js";
-// TODO(delivery): import from "../webhooks/index.js" once webhooks has its index.ts #4
-import { serializeOutgoing, type OutgoingEvent } from "../events/index.js";
+import { serializeOutgoing, type EventKind, type EventLog, type OutgoingEvent } from "../events/index.js";
 import type { OutboundRow } from "./queries.js";
 
 /** The outgoing event kinds delivery appends (mox's eight plus `queued`). */

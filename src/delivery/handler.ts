@@ -1,0 +1,118 @@
+// The queue handler for kind "delivery": gathers the due jobs of one group (same submission,
+// recipient domain and MAIL FROM) into one batch, delivers it in one SMTP transaction where
+// the server allows, and records every recipient's outcome. No transaction is open while
+// talking SMTP; the outcome transaction only changes rows that are still queued, so a job
+// re-claimed after a crash never records (or DSNs) a recipient twice.
+import { claimJobs, completeJob, rescheduleJob, type Job, type JobHandler } from "../queue/index.js";
+import { attemptDelivery, type Outcome } from "./attempt.js";
+import { recordOutcomes, type Item } from "./outcome.js";
+import { loadOutbound } from "./queries.js";
+import { lookup } from "./suppressions.js";
+import { deliveryJobKind } from "./submit.js";
+import type { Ctx } from "./types.js";
+
+// RFC 5321 §4.5.3.1.8: servers accept at least 100 recipients per transaction.
+const maxBatch = 100;
+const farFuture = new Date("9999-01-01T00:00:00Z");
+
+type Batch = { jobs: Job[]; done: Promise<void>; finish(): void };
+
+/** Creates the handler; jobs of one group claimed together join one batch. */
+export function createDeliveryHandler(ctx: Ctx): JobHandler {
+  const open = new Map<string, Batch>();
+  return async (job) => {
+    const key = job.groupKey ?? `job:${job.id}`;
+    const joined = open.get(key);
+    if (joined) {
+      joined.jobs.push(job);
+      return joined.done;
+    }
+    const batch = newBatch(job);
+    open.set(key, batch);
+    try {
+      // Siblings from the same claim start synchronously after us and join here.
+      await Promise.resolve();
+      const more = job.groupKey ? await claimGroup(ctx, job, maxBatch - batch.jobs.length) : [];
+      open.delete(key);
+      await deliverBatch(ctx, [...batch.jobs, ...more]);
+    } finally {
+      open.delete(key);
+      batch.finish();
+    }
+  };
+}
+
+function newBatch(job: Job): Batch {
+  let finish!: () => void;
+  const done = new Promise<void>((r) => (finish = r));
+  return { jobs: [job], done, finish };
+}
+
+async function claimGroup(ctx: Ctx, job: Job, limit: number): Promise<Job[]> {
+  if (limit <= 0 || !job.lockedBy) return [];
+  return claimJobs(ctx.db, {
+    kinds: [deliveryJobKind],
+    workerId: job.lockedBy,
+    limit,
+    now: new Date(ctx.clock.now()),
+    groupKey: job.groupKey!,
+  });
+}
+
+/** Delivers one batch; on an unexpected fault its jobs are retried a minute (scaled) later. */
+async function deliverBatch(ctx: Ctx, jobs: Job[]): Promise<void> {
+  try {
+    const items = await prepare(ctx, jobs);
+    if (items.length === 0) return;
+    const started = ctx.clock.now();
+    const outcomes = await outcomesFor(ctx, items);
+    await recordOutcomes(ctx, items, outcomes, started);
+  } catch (err) {
+    ctx.log.error({ err, jobIds: jobs.map((j) => j.id) }, "delivery batch failed, retrying later");
+    const at = new Date(ctx.clock.now() + 60_000 / ctx.timeScale);
+    for (const j of jobs) await rescheduleJob(ctx.db, j, at, String(err)).catch(() => {}); // stale-lock recovery retries it
+  }
+}
+
+/** Loads the rows; jobs whose row is gone or finished are completed, held ones parked. */
+async function prepare(ctx: Ctx, jobs: Job[]): Promise<Item[]> {
+  const rows = new Map((await loadOutbound(ctx.db, jobs.map(msgIdOf))).map((r) => [r.id, r]));
+  const items: Item[] = [];
+  for (const job of jobs) {
+    const row = rows.get(msgIdOf(job));
+    if (!row || row.status !== "queued") await completeJob(ctx.db, job);
+    else if (row.hold) await rescheduleJob(ctx.db, job, farFuture, null);
+    else items.push({ job, row });
+  }
+  return items;
+}
+
+function msgIdOf(job: Job): number {
+  return Number(job.payload.msgId);
+}
+
+/** Suppressed recipients fail before connecting (mox §3.3); the rest go to the remote. */
+async function outcomesFor(ctx: Ctx, items: Item[]): Promise<Outcome[]> {
+  const outcomes: (Outcome | null)[] = [];
+  for (const it of items) {
+    const listed = await lookup(ctx.db, it.row.accountId, it.row.recipient);
+    outcomes.push(listed ? suppressedOutcome : null);
+  }
+  const sendable = items.filter((_, i) => outcomes[i] === null);
+  if (sendable.length > 0) {
+    const sent = await attemptDelivery(ctx, sendable.map((it) => it.row));
+    let k = 0;
+    for (let i = 0; i < outcomes.length; i++) if (outcomes[i] === null) outcomes[i] = sent[k++]!;
+  }
+  return outcomes as Outcome[];
+}
+
+const suppressedOutcome: Outcome = {
+  kind: "failed",
+  permanent: true,
+  suppressed: true,
+  code: 0,
+  secode: "",
+  lines: [],
+  error: "address is on suppression list",
+};

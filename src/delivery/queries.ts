@@ -1,0 +1,166 @@
+// SQL on the outbound tables (owner: delivery). Everything takes the caller's db or tx.
+import { and, asc, desc, eq, inArray, isNotNull, lt, ne, sql, type SQL } from "drizzle-orm";
+import { type DbOrTx, type Tx, schema } from "../db/index.js";
+import type { DeliveryResult, OutboundStatus } from "../db/schema/index.js";
+import type { QueueFilter } from "./types.js";
+
+const { outboundMessages: om, outboundRaws } = schema;
+
+/** A row of outbound_messages. */
+export type OutboundRow = typeof om.$inferSelect;
+/** What submit inserts. */
+export type NewOutbound = typeof om.$inferInsert;
+
+// Serializes id allocation so the ids of one submission are consecutive (mox: Submissions get
+// consecutive QueueMsgIDs). Held until the caller's transaction ends; sequences themselves
+// are not transactional, so concurrent submissions would otherwise interleave.
+const idLockKey = 7305520332;
+
+/** Allocates `n` consecutive outbound message ids inside tx. */
+export async function allocateIds(tx: Tx, n: number): Promise<number[]> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${idLockKey})`);
+  const rows = await tx.execute(
+    sql`select nextval(pg_get_serial_sequence('outbound_messages', 'id'))::bigint as id from generate_series(1, ${n})`,
+  );
+  return (rows as unknown as { id: string | number }[]).map((r) => Number(r.id)).sort((a, b) => a - b);
+}
+
+/** Stores a submission's raw message once; returns its id. */
+export async function insertRaw(tx: DbOrTx, raw: Buffer): Promise<number> {
+  const [r] = await tx.insert(outboundRaws).values({ raw, size: raw.length }).returning({ id: outboundRaws.id });
+  return r!.id;
+}
+
+/** Inserts outbound rows (ids already allocated). */
+export async function insertOutbound(tx: DbOrTx, rows: NewOutbound[]): Promise<void> {
+  if (rows.length) await tx.insert(om).values(rows);
+}
+
+/** Whether a FromID is used by a live or retired message. */
+export async function fromIdTaken(tx: DbOrTx, fromId: string): Promise<boolean> {
+  const r = await tx.select({ id: om.id }).from(om).where(eq(om.fromId, fromId)).limit(1);
+  return r.length > 0;
+}
+
+/** Rows by id, in id order. */
+export async function loadOutbound(db: DbOrTx, ids: number[]): Promise<OutboundRow[]> {
+  if (ids.length === 0) return [];
+  return db.select().from(om).where(inArray(om.id, ids)).orderBy(asc(om.id));
+}
+
+/** The raw message bytes. */
+export async function loadRaw(db: DbOrTx, rawId: number): Promise<Buffer | null> {
+  const [r] = await db.select({ raw: outboundRaws.raw }).from(outboundRaws).where(eq(outboundRaws.id, rawId));
+  return r?.raw ?? null;
+}
+
+const appendResult = (r: DeliveryResult): SQL => sql`${om.results} || ${JSON.stringify([r])}::jsonb`;
+
+/**
+ * Retires a queued row with its final status and result. Returns the updated row, or null when
+ * it was not queued any more (another worker or an admin action got there first).
+ */
+export async function retireRow(
+  tx: Tx,
+  id: number,
+  o: { status: Exclude<OutboundStatus, "queued">; result: DeliveryResult | null; attempts?: number; now: Date; keepUntil: Date },
+): Promise<OutboundRow | null> {
+  const set: Record<string, unknown> = { status: o.status, jobId: null, lastActivity: o.now, keepUntil: o.keepUntil };
+  if (o.result) set.results = appendResult(o.result);
+  if (o.attempts !== undefined) set.attempts = o.attempts;
+  if (o.result && o.attempts !== undefined) set.lastAttemptAt = new Date(o.result.start);
+  const [r] = await tx
+    .update(om)
+    .set(set)
+    .where(and(eq(om.id, id), eq(om.status, "queued")))
+    .returning();
+  return r ?? null;
+}
+
+/** Records a temporary failure of a queued row and its next attempt time. */
+export async function delayRow(
+  tx: Tx,
+  id: number,
+  o: { result: DeliveryResult; attempts: number; now: Date; nextAttemptAt: Date },
+): Promise<OutboundRow | null> {
+  const [r] = await tx
+    .update(om)
+    .set({
+      results: appendResult(o.result),
+      attempts: o.attempts,
+      lastAttemptAt: new Date(o.result.start),
+      lastActivity: o.now,
+      nextAttemptAt: o.nextAttemptAt,
+    })
+    .where(and(eq(om.id, id), eq(om.status, "queued")))
+    .returning();
+  return r ?? null;
+}
+
+/** Appends a result to a retired row (an incoming DSN about it). */
+export async function noteOnRetired(tx: Tx, id: number, result: DeliveryResult, now: Date): Promise<void> {
+  await tx.update(om).set({ results: appendResult(result), lastActivity: now }).where(eq(om.id, id));
+}
+
+/** Whether the latest two other retired messages to this exact address both failed (mox §3.5). */
+export async function lastTwoFailed(tx: DbOrTx, recipient: string, excludeId: number): Promise<boolean> {
+  const rows = await tx
+    .select({ status: om.status })
+    .from(om)
+    .where(and(sql`lower(${om.recipient}) = ${recipient.toLowerCase()}`, ne(om.id, excludeId), ne(om.status, "queued")))
+    .orderBy(desc(om.lastActivity), desc(om.id))
+    .limit(2);
+  return rows.length === 2 && rows.every((r) => r.status !== "delivered");
+}
+
+/** The retired message with a FromID, if any (incoming DSN matching). */
+export async function retiredByFromId(tx: DbOrTx, fromId: string): Promise<OutboundRow | null> {
+  const [r] = await tx
+    .select()
+    .from(om)
+    .where(and(eq(om.fromId, fromId), ne(om.status, "queued")));
+  return r ?? null;
+}
+
+/** Sets or clears hold on queued rows; returns the changed rows. */
+export async function setHold(tx: Tx, ids: number[], hold: boolean): Promise<OutboundRow[]> {
+  if (ids.length === 0) return [];
+  return tx
+    .update(om)
+    .set({ hold })
+    .where(and(inArray(om.id, ids), eq(om.status, "queued"), ne(om.hold, hold)))
+    .returning();
+}
+
+/** Sets the next attempt time shown for queued rows. */
+export async function setNextAttempt(tx: DbOrTx, ids: number[], at: Date): Promise<void> {
+  if (ids.length) await tx.update(om).set({ nextAttemptAt: at }).where(inArray(om.id, ids));
+}
+
+/** Queued or retired rows for the admin, newest first. */
+export async function listOutbound(db: DbOrTx, f: QueueFilter): Promise<OutboundRow[]> {
+  const conds: SQL[] = [];
+  if (f.ids?.length) conds.push(inArray(om.id, f.ids));
+  if (f.accountId !== undefined) conds.push(eq(om.accountId, f.accountId));
+  if (f.status?.length) conds.push(inArray(om.status, f.status));
+  if (f.retired === true) conds.push(ne(om.status, "queued"));
+  if (f.retired === false) conds.push(eq(om.status, "queued"));
+  return db
+    .select()
+    .from(om)
+    .where(conds.length ? and(...conds) : undefined)
+    .orderBy(desc(om.id))
+    .limit(f.limit ?? 1000);
+}
+
+/** Removes retired rows past keepUntil, then raw bodies no row refers to. Returns rows removed. */
+export async function removeExpired(db: DbOrTx, now: Date): Promise<number> {
+  const gone = await db
+    .delete(om)
+    .where(and(isNotNull(om.keepUntil), lt(om.keepUntil, now)))
+    .returning({ id: om.id });
+  await db.execute(
+    sql`delete from outbound_raws r where not exists (select 1 from outbound_messages m where m.raw_id = r.id)`,
+  );
+  return gone.length;
+}

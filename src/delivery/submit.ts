@@ -1,0 +1,110 @@
+// Submission into the outgoing queue (mox-compat §3.1, §1.6 "Queueing"): one row and one job
+// per recipient, consecutive ids, FromIDs for configured login addresses, a `queued` event each.
+import { randomBytes } from "node:crypto";
+import type { Tx } from "../db/index.js";
+import { enqueue } from "../queue/index.js";
+import { formatAddress, parseAddress, type EmailAddress } from "../smtp/index.js";
+import { getAccount, getDomain } from "../store/index.js";
+import { DeliveryError } from "./errors.js";
+import { appendOutgoing } from "./events.js";
+import { recordRecipients } from "./limits.js";
+import { allocateIds, fromIdTaken, insertOutbound, insertRaw, loadOutbound, type NewOutbound } from "./queries.js";
+import type { Ctx, Submission, Submitted } from "./types.js";
+
+/** The job kind delivery registers on the shared queue. */
+export const deliveryJobKind = "delivery";
+
+/** Jobs with the same key can go in one SMTP transaction: same submission, domain and MAIL FROM. */
+export function deliveryGroupKey(baseId: number, domain: string, fromId: string): string {
+  return `${baseId}|${domain}|${fromId}`;
+}
+
+/** Enqueues a submission inside tx; see Delivery.submit. */
+export async function submit(ctx: Ctx, tx: Tx, s: Submission): Promise<Submitted[]> {
+  if (s.recipients.length === 0) throw new DeliveryError("badSubmission", "submission has no recipients");
+  if (s.fromId && s.recipients.length > 1) {
+    throw new DeliveryError("badSubmission", "a chosen FromID allows only one recipient");
+  }
+  const account = await getAccount(tx, s.accountId);
+  if (!account) throw new DeliveryError("badSubmission", `account ${s.accountId} does not exist`);
+  const sender = s.from === "" ? null : parse(s.from);
+  const rcpts = s.recipients.map(parse);
+  const logins = account.settings.fromIdLoginAddresses.map((a) => a.toLowerCase());
+  const useFromId = sender !== null && (Boolean(s.fromId) || logins.includes(s.loginAddress.toLowerCase()));
+  const fromIds = await chooseFromIds(tx, s, useFromId);
+  const mailFroms = sender && useFromId ? await fromIdSenders(tx, sender, fromIds) : fromIds.map(() => s.from);
+
+  const now = new Date(ctx.clock.now());
+  const runAt = s.futureRelease ?? now;
+  const ids = await allocateIds(tx, rcpts.length);
+  const baseId = ids[0]!;
+  const rawId = await insertRaw(tx, toCrlf(s.raw));
+  const jobIds = await enqueue(
+    ctx.database,
+    tx,
+    ids.map((id, i) => ({
+      kind: deliveryJobKind,
+      payload: { msgId: id },
+      runAt,
+      groupKey: deliveryGroupKey(baseId, rcpts[i]!.domain, fromIds[i]!),
+    })),
+  );
+  const rows: NewOutbound[] = ids.map((id, i) => ({
+    id,
+    baseId,
+    accountId: s.accountId,
+    mailFrom: mailFroms[i]!,
+    msgFrom: s.from,
+    fromId: fromIds[i]!,
+    recipient: formatAddress(rcpts[i]!),
+    recipientDomain: rcpts[i]!.domain,
+    messageId: s.messageId,
+    subject: s.subject,
+    rawId,
+    extra: s.extra,
+    requireTls: s.requireTls,
+    source: s.source,
+    jobId: jobIds[i]!,
+    queuedAt: now,
+    nextAttemptAt: runAt,
+    lastActivity: now,
+  }));
+  await insertOutbound(tx, rows);
+  await recordRecipients(tx, s.accountId, rows.map((r) => r.recipient), now);
+  for (const row of await loadOutbound(tx, ids)) await appendOutgoing(ctx.eventLog, tx, row, "queued", {}, now);
+  return ids.map((id, i) => ({ address: s.recipients[i]!, queueMsgId: id, fromId: fromIds[i]! }));
+}
+
+function parse(address: string): EmailAddress {
+  try {
+    return parseAddress(address);
+  } catch (err) {
+    throw new DeliveryError("badAddress", `parsing address ${JSON.stringify(address)}`, { cause: err });
+  }
+}
+
+/** One FromID per recipient: the submitter's own (checked unique), fresh random ones, or "". */
+async function chooseFromIds(tx: Tx, s: Submission, useFromId: boolean): Promise<string[]> {
+  if (!useFromId) return s.recipients.map(() => "");
+  if (s.fromId) {
+    if (await fromIdTaken(tx, s.fromId)) throw new DeliveryError("fromIdTaken", "FromID already used");
+    return [s.fromId];
+  }
+  // mox: 16 random bytes, base64url without padding (22 characters); collisions are not a concern.
+  return s.recipients.map(() => randomBytes(16).toString("base64url"));
+}
+
+/** MAIL FROM per FromID: `<localpart before the catchall separator><sep><fromId>@<domain>`. */
+async function fromIdSenders(tx: Tx, sender: EmailAddress, fromIds: string[]): Promise<string[]> {
+  const sep = (await getDomain(tx, sender.domain))?.catchallSeparator || "+";
+  const cut = sender.localpart.indexOf(sep);
+  const base = cut >= 0 ? sender.localpart.slice(0, cut) : sender.localpart;
+  return fromIds.map((id) => formatAddress({ localpart: `${base}${sep}${id}`, domain: sender.domain }));
+}
+
+/** Bare CR and LF become CRLF (what goes on the wire, and what DKIM signs). */
+export function toCrlf(raw: Buffer): Buffer {
+  const s = raw.toString("latin1");
+  if (!/\r(?!\n)|(?<!\r)\n/.test(s)) return raw;
+  return Buffer.from(s.replace(/\r\n|\r|\n/g, "\r\n"), "latin1");
+}

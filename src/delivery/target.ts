@@ -1,0 +1,51 @@
+// Where to deliver a recipient domain: the injected target override, or the MX hosts from the
+// injected resolver (RFC 5321 §5.1), each resolved to addresses through the same resolver so
+// no lookup bypasses it.
+import { isIP } from "node:net";
+import { DnsError, lookupMx, type Resolver } from "../dns/index.js";
+import type { Target } from "./types.js";
+
+/** One address to connect to; `servername` is the MX host name (TLS SNI and verification). */
+export type Hop = { address: string; port: number; servername: string };
+
+/** Hosts to try in order, or why there are none (`permanent` ends delivery). */
+export type Route = { hops: Hop[] } | { hops: []; permanent: boolean; error: string };
+
+/** Resolves a domain to the hops to try. */
+export async function route(
+  domain: string,
+  o: { resolver: Resolver; target?: (domain: string) => Promise<Target[]>; port?: number },
+): Promise<Route> {
+  try {
+    if (o.target) {
+      const targets = await o.target(domain);
+      return { hops: targets.map((t) => ({ address: t.host, port: t.port, servername: t.host })) };
+    }
+    const mx = await lookupMx(o.resolver, domain);
+    if (mx.kind === "nxdomain") return { hops: [], permanent: true, error: `domain ${domain} does not exist` };
+    if (mx.kind === "null-mx") return { hops: [], permanent: true, error: `domain ${domain} accepts no mail (null mx)` };
+    const hops: Hop[] = [];
+    for (const h of mx.hosts) {
+      for (const address of await addresses(o.resolver, h.host)) hops.push({ address, port: o.port ?? 25, servername: h.host });
+    }
+    if (hops.length === 0) return { hops: [], permanent: false, error: `no addresses for the mail hosts of ${domain}` };
+    return { hops };
+  } catch (err) {
+    return { hops: [], permanent: false, error: `looking up mail hosts of ${domain}: ${(err as Error).message}` };
+  }
+}
+
+/** IPv4 then IPv6 addresses of a host; a literal address is used as is. */
+async function addresses(resolver: Resolver, host: string): Promise<string[]> {
+  if (isIP(host)) return [host];
+  const out: string[] = [];
+  for (const lookup of [resolver.resolve4, resolver.resolve6]) {
+    try {
+      out.push(...(await lookup(host)));
+    } catch (err) {
+      if (!(err instanceof DnsError) || !err.notFound) throw err;
+      // no records of this family: try the other
+    }
+  }
+  return out;
+}

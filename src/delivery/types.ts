@@ -1,0 +1,144 @@
+import type { Logger } from "pino";
+import type { Clock } from "../clock/index.js";
+import type { Database, Db, DbOrTx, Tx } from "../db/index.js";
+import type { DeliveryResult, OutboundStatus } from "../db/schema/index.js";
+import type { Resolver } from "../dns/index.js";
+import type { EventLog } from "../events/index.js";
+
+export type { DeliveryResult, OutboundStatus };
+
+/** Where to connect for a recipient domain (overrides the MX lookup; localserve, tests). */
+export type Target = { host: string; port: number };
+
+/** A DKIM signing key for a From domain, in nodemailer's form. */
+export type DkimKey = { domainName: string; keySelector: string; privateKey: string };
+
+/** What createDelivery needs. */
+export type DeliveryDeps = {
+  database: Database;
+  log: Logger;
+  clock: Clock;
+  eventLog: EventLog;
+  resolver: Resolver;
+  /** This host's name: EHLO, DSN sender `postmaster@<hostname>`. */
+  hostname: string;
+  /** Divides every retry wait (localserve --time-scale, tests). */
+  timeScale: number;
+  /** Deliveries (SMTP transactions) in flight in this process. */
+  concurrency: number;
+  /** Replaces the MX lookup: hosts to try in order. */
+  target?: (domain: string) => Promise<Target[]>;
+  /** The signing key of a From domain, or null to send unsigned. */
+  dkim?: (fromDomain: string) => Promise<DkimKey | null>;
+};
+
+/** A message to send, as the webapi Send and SMTP submission hand it over. */
+export type Submission = {
+  accountId: number;
+  /** The authenticated login address (FromIDLoginAddresses is matched against it). */
+  loginAddress: string;
+  /** The From address; the SMTP MAIL FROM unless a FromID is used. */
+  from: string;
+  /** In To, CC, BCC order; each gets its own queue message. */
+  recipients: string[];
+  /** The whole message with CRLF line ends. */
+  raw: Buffer;
+  messageId: string;
+  subject: string;
+  extra: Record<string, string>;
+  requireTls: boolean | null;
+  futureRelease: Date | null;
+  /** A FromID chosen by the SMTP submitter (`user+fromid@`); one recipient only. */
+  fromId?: string | null;
+  source: "webapi" | "smtp";
+};
+
+/** One queued recipient (mox webapi `Submission`). */
+export type Submitted = { address: string; queueMsgId: number; fromId: string };
+
+/** Why checkSendLimits refuses (mox webapi error codes). */
+export type SendLimit = null | "messageLimitReached" | "recipientLimitReached";
+
+/** A message received over SMTP, offered to delivery before it becomes an incoming event. */
+export type IncomingOffer = { accountId: number; rcptTo: string; raw: Buffer; parsed: Record<string, unknown> | null };
+
+/** A suppression list entry (mox webapi `Suppression`, with the account id). */
+export type Suppression = {
+  id: number;
+  createdAt: Date;
+  accountId: number;
+  baseAddress: string;
+  originalAddress: string;
+  manual: boolean;
+  reason: string;
+};
+
+/** The suppression list of an account. */
+export type Suppressions = {
+  list(db: DbOrTx, accountId: number): Promise<Suppression[]>;
+  /** @throws DeliveryError `error` when the base address is already listed, `badAddress`. */
+  add(tx: Tx, accountId: number, address: string, manual: boolean, reason: string): Promise<Suppression>;
+  /** @throws DeliveryError `error` when the base address is not listed, `badAddress`. */
+  remove(tx: Tx, accountId: number, address: string): Promise<void>;
+  /** @throws DeliveryError `badAddress`. */
+  present(db: DbOrTx, accountId: number, address: string): Promise<boolean>;
+};
+
+/** An outgoing message as the admin sees it (queued or retired), without its body. */
+export type OutboundMessage = {
+  id: number;
+  baseId: number;
+  accountId: number;
+  mailFrom: string;
+  fromId: string;
+  recipient: string;
+  messageId: string;
+  subject: string;
+  extra: Record<string, string>;
+  requireTls: boolean | null;
+  hold: boolean;
+  attempts: number;
+  results: DeliveryResult[];
+  status: OutboundStatus;
+  queuedAt: Date;
+  nextAttemptAt: Date;
+  lastAttemptAt: Date | null;
+  keepUntil: Date | null;
+};
+
+/** Filter of admin.list; all fields optional. */
+export type QueueFilter = {
+  ids?: number[];
+  accountId?: number;
+  status?: OutboundStatus[];
+  /** True: only retired rows, false: only queued rows. */
+  retired?: boolean;
+  limit?: number;
+};
+
+/** Operator actions on queued messages; each returns how many messages it changed. */
+export type QueueAdmin = {
+  list(filter: QueueFilter): Promise<OutboundMessage[]>;
+  hold(ids: number[]): Promise<number>;
+  release(ids: number[]): Promise<number>;
+  retryNow(ids: number[]): Promise<number>;
+  /** Fails permanently: failure DSN and `failed` event, error "delivery canceled by admin". */
+  fail(ids: number[]): Promise<number>;
+  /** Removes from the queue: `canceled` event, no DSN. */
+  drop(ids: number[]): Promise<number>;
+};
+
+/** The outgoing delivery service. */
+export type Delivery = {
+  submit(tx: Tx, s: Submission): Promise<Submitted[]>;
+  checkSendLimits(db: DbOrTx, accountId: number, recipients: string[]): Promise<SendLimit>;
+  handleIncoming(tx: Tx, m: IncomingOffer): Promise<boolean>;
+  suppressions: Suppressions;
+  admin: QueueAdmin;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  wake(): void;
+};
+
+/** Internal context shared by the delivery files. */
+export type Ctx = DeliveryDeps & { db: Db };
