@@ -1,0 +1,86 @@
+/**
+ * HTTP basic authentication for POSTs, in mox's order (mox-compat §1.2): missing credentials
+ * → 401 (not counted), client IP → 500 if unknown, limiter → 429 before any password check,
+ * then the password (a dummy KDF for unknown users, so timing and answer do not tell them
+ * apart), then LoginDisabled. Any address of the account logs in, catchall variants included.
+ */
+import { isIP } from "node:net";
+import type { Context } from "hono";
+import { verifyPassword, type AuthLimiter } from "../auth/index.js";
+import type { Database } from "../db/index.js";
+import { parseAddress } from "../smtp/index.js";
+import { findAddressOwner, type Account } from "../store/index.js";
+import { ApiError, HttpError } from "./errors.js";
+
+const unauthorized = "401 - unauthorized - use http basic auth with email address as username\n";
+const challenge = { "WWW-Authenticate": "Basic realm=webapi" };
+
+/** Who made the call. */
+export type Caller = { account: Account; loginAddress: string; remoteIp: string };
+
+/** Checks the Authorization header of a POST; throws HttpError/ApiError when it fails. */
+export async function authenticate(
+  deps: { database: Database; limiter: AuthLimiter; trustForwarded: boolean },
+  c: Context,
+): Promise<Caller> {
+  const creds = parseBasic(c.req.header("authorization"));
+  if (!creds) throw new HttpError(401, unauthorized, challenge);
+  const remoteIp = clientIp(c, deps.trustForwarded);
+  if (!remoteIp) throw new HttpError(500, "500 - internal server error - cannot find remote ip\n");
+  if (!deps.limiter.allowed(remoteIp)) throw new HttpError(429, "429 - too many auth attempts\n");
+
+  let owner: Awaited<ReturnType<typeof findAddressOwner>> = null;
+  try {
+    owner = await findAddressOwner(deps.database.db, canonicalLogin(creds.user));
+  } catch (err) {
+    throw new ApiError("server", "error verifying credentials", { cause: err });
+  }
+  // Unknown users run the same KDF against a dummy hash (verifyPassword with null).
+  const ok = await verifyPassword(creds.password, owner?.account.passwordHash || null);
+  if (!owner || !ok) {
+    deps.limiter.failed(remoteIp);
+    throw new HttpError(401, unauthorized, challenge);
+  }
+  if (owner.account.loginDisabled) {
+    deps.limiter.failed(remoteIp);
+    throw new HttpError(401, "401 - unauthorized - login is disabled for this account\n", challenge);
+  }
+  deps.limiter.succeeded(remoteIp);
+  return { account: owner.account, loginAddress: creds.user, remoteIp };
+}
+
+/** User and password of a `Basic` Authorization header, or null when absent or malformed. */
+export function parseBasic(header: string | undefined): { user: string; password: string } | null {
+  const m = header ? /^basic +([A-Za-z0-9+/]*={0,2}) *$/i.exec(header) : null;
+  if (!m || m[1]!.length % 4 !== 0) return null;
+  const decoded = Buffer.from(m[1]!, "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  if (colon < 0) return null;
+  return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+/** The login as stored (unicode, lowercase domain), or the input when it does not parse. */
+function canonicalLogin(user: string): string {
+  if (user.length > 320) return "";
+  try {
+    const a = parseAddress(user);
+    return `${a.localpart}@${a.domain}`;
+  } catch {
+    return ""; // unparsable: no account has it, the dummy KDF still runs
+  }
+}
+
+/**
+ * The client IP: the rightmost X-Forwarded-For entry (the one our proxy appended) when the
+ * listener is behind a trusted proxy, else the socket's peer address (from @hono/node-server's
+ * bindings). Null when it cannot be determined.
+ */
+export function clientIp(c: Context, trustForwarded: boolean): string | null {
+  if (trustForwarded) {
+    const last = c.req.header("x-forwarded-for")?.split(",").pop()?.trim() ?? "";
+    return isIP(last) ? last : null;
+  }
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+  const ip = env?.incoming?.socket?.remoteAddress ?? "";
+  return isIP(ip) ? ip : null;
+}

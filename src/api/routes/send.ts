@@ -1,0 +1,115 @@
+/**
+ * Send (mox-compat §1.3, §1.6): checks in mox's order (missingBody, multipleFrom, badAddress,
+ * domainDisabled/badFrom, noRecipients, send limits, composition, FutureRelease), then one
+ * transaction that queues a message per recipient (To, CC, BCC order) and stores the Sent copy.
+ */
+import { formatAddress, parseAddress, type EmailAddress } from "../../smtp/index.js";
+import { findAddressOwner, findMailbox, insertMessage } from "../../store/index.js";
+import { parseMessage } from "../../message/index.js";
+import type { ApiDeps } from "../deps.js";
+import { ApiError } from "../errors.js";
+import { defineMethod, type ApiMethod, type CallContext } from "../registry.js";
+import { sendRequestT, sendResultT, type NameAddress, type SendRequest } from "../types.js";
+import { isZeroTime } from "../wire.js";
+import { composeSend, sentCopy, type ComposeSettings } from "./send-compose.js";
+
+/** The longest FutureRelease ahead of now (mox queue.FutureReleaseIntervalMax, 60 days). */
+export const maxFutureReleaseMs = 60 * 24 * 3600_000;
+
+function parseNamed(a: NameAddress): EmailAddress {
+  try {
+    return parseAddress(a.Address);
+  } catch (err) {
+    throw new ApiError("badAddress", err instanceof Error ? err.message : `parsing address ${JSON.stringify(a.Address)}`, { cause: err });
+  }
+}
+
+/** The Send method. */
+export function sendRoutes(deps: ApiDeps): ApiMethod[] {
+  const { db } = deps.database;
+  const settings: ComposeSettings = {
+    hostname: deps.hostname,
+    userAgent: `postwire/${deps.version}`,
+    maxMessageSize: deps.maxMessageSize ?? 100 << 20,
+    now: () => new Date(deps.clock.now()),
+  };
+  const parseRaw = deps.parse ?? ((raw: Buffer) => parseMessage(raw));
+
+  async function checkFrom(call: CallContext, from: EmailAddress): Promise<void> {
+    const owner = await findAddressOwner(db, `${from.localpart}@${from.domain}`);
+    const ours = owner !== null && owner.account.id === call.account.id;
+    if (ours && owner.domain.disabled) throw new ApiError("domainDisabled", `domain ${from.domain} is disabled`);
+    if (!ours) throw new ApiError("badFrom", "from-address not configured for account");
+  }
+
+  async function send(call: CallContext, req: SendRequest) {
+    if (req.Text === "" && req.HTML === "") throw new ApiError("missingBody", "at least text or html body required");
+    if (req.From.length > 1) throw new ApiError("multipleFrom", "multiple from-addresses not allowed");
+    const from: NameAddress = req.From[0] ?? { Name: call.account.fullName, Address: call.loginAddress };
+    const fromAddr = parseNamed(from);
+    const rcpts = [...req.To, ...req.CC, ...req.BCC];
+    rcpts.forEach(parseNamed);
+    await checkFrom(call, fromAddr);
+    if (rcpts.length === 0) throw new ApiError("noRecipients", "no recipients");
+    const recipients = rcpts.map((r) => r.Address);
+    const limit = await deps.delivery.checkSendLimits(db, call.account.id, recipients);
+    if (limit === "messageLimitReached") throw new ApiError(limit, "outgoing message rate limit reached");
+    if (limit === "recipientLimitReached") throw new ApiError(limit, "outgoing new recipient rate limit reached");
+
+    const composed = composeSend(req, from, call.files, settings);
+    const futureRelease = isZeroTime(req.FutureRelease) ? null : req.FutureRelease;
+    if (futureRelease && futureRelease.getTime() - deps.clock.now() > maxFutureReleaseMs) {
+      throw new ApiError("user", "scheduling delivery: date/time can not be further than 1440h0m0s in the future");
+    }
+    // Parse the Sent copy before the transaction: no slow work while holding it.
+    const sent = req.SaveSent ? sentCopy(composed, req, from, settings) : null;
+    const sentParsed = sent ? await parseRaw(sent) : null;
+
+    const submitted = await db.transaction(async (tx) => {
+      const subs = await deps.delivery.submit(tx, {
+        accountId: call.account.id,
+        loginAddress: call.loginAddress,
+        from: formatAddress(fromAddr),
+        recipients,
+        raw: composed.raw,
+        messageId: composed.messageId,
+        subject: req.Subject,
+        extra: { ...req.Extra },
+        requireTls: req.RequireTLS,
+        futureRelease,
+        fromId: null,
+        source: "webapi",
+      });
+      if (sent && (await findMailbox(tx, call.account.id, { role: "sent" }))) {
+        await insertMessage(tx, {
+          accountId: call.account.id,
+          mailbox: { role: "sent" },
+          raw: sent,
+          envelope: { mailFrom: "", rcptTo: "", remoteIp: "", helo: "", tls: false, authUser: call.loginAddress, listener: "webapi" },
+          msgFrom: formatAddress(fromAddr),
+          subject: req.Subject,
+          messageIdHeader: composed.messageId,
+          parsed: sentParsed?.ok ? (sentParsed as unknown as Record<string, unknown>) : null,
+          parseError: sentParsed && !sentParsed.ok ? `${sentParsed.error.code}: ${sentParsed.error.message}` : null,
+          flags: ["\\seen", "$notjunk"],
+        });
+      }
+      return subs;
+    });
+    deps.delivery.wake();
+    return {
+      MessageID: composed.messageId,
+      Submissions: submitted.map((s) => ({ Address: s.address, QueueMsgID: s.queueMsgId, FromID: s.fromId })),
+    };
+  }
+
+  return [
+    defineMethod({
+      name: "Send",
+      summary: "Composes a message and queues it for delivery to every To, CC and BCC recipient.",
+      request: sendRequestT,
+      response: sendResultT,
+      handle: send,
+    }),
+  ];
+}
