@@ -1,0 +1,128 @@
+import type { IncomingMessage } from "node:http";
+import type { AuthLimiter } from "../auth/index.js";
+import type { Clock } from "../clock/index.js";
+import type { DbOrTx } from "../db/index.js";
+import { decodeCursor, type Cursor, type EventKind } from "../events/index.js";
+import { accountAddresses, getAccount } from "../store/index.js";
+import { resolveAddressRules } from "./addresses.js";
+import { EventStreamError } from "./errors.js";
+import { parseKinds, splitList, type StreamFilter } from "./filter.js";
+import type { ResolveLogin } from "./login.js";
+import { lookupEventToken, normalizeIp, type EventTokenGrant } from "./tokens.js";
+
+/** Who is connecting: the account, and the token's grant when a token was used. */
+export type Principal = { accountId: number; token: EventTokenGrant | null };
+
+/** What a connection subscribes to. */
+export type Subscription = { filter: StreamFilter; addresses: string[]; since: Cursor | null };
+
+type AuthDeps = { db: DbOrTx; clock: Clock; limiter: AuthLimiter; resolveLogin: ResolveLogin };
+
+/**
+ * Authenticates an upgrade request before it is upgraded: a `?token=` from EventTokenCreate
+ * (bound to its Origin and optional source IP), else basic auth, which a cross-site page must
+ * not ride on (CSWSH): a request whose Origin is not the Host it was sent to is refused before
+ * any password is checked. The failed-auth limiter is the one SMTP and the webapi share.
+ * @throws EventStreamError unauthorized (401), forbidden (403) or tooManyRequests (429).
+ */
+export async function authenticateUpgrade(deps: AuthDeps, req: IncomingMessage, url: URL, ip: string): Promise<Principal> {
+  const token = url.searchParams.get("token");
+  if (token !== null) {
+    if (!deps.limiter.allowed(ip)) throw new EventStreamError("tooManyRequests", "too many failed authentication attempts");
+    const grant = await lookupEventToken(deps, token);
+    const account = grant ? await getAccount(deps.db, grant.accountId) : null;
+    if (!grant || !account || account.loginDisabled) {
+      deps.limiter.failed(ip);
+      throw new EventStreamError("unauthorized", "invalid or expired token");
+    }
+    if (!originAllowed(req, grant.origin)) throw new EventStreamError("forbidden", "origin not allowed for this token");
+    if (grant.sourceIp && normalizeIp(ip) !== grant.sourceIp) throw new EventStreamError("forbidden", "source IP not allowed for this token");
+    return { accountId: grant.accountId, token: grant };
+  }
+  if (!originAllowed(req, "")) throw new EventStreamError("forbidden", "cross-site request without a token");
+  const creds = parseBasic(req.headers.authorization);
+  if (!creds) throw new EventStreamError("unauthorized", "use http basic auth with an email address, or a token");
+  if (!deps.limiter.allowed(ip)) throw new EventStreamError("tooManyRequests", "too many failed authentication attempts");
+  const login = await deps.resolveLogin(creds.user, creds.password);
+  if (!login) {
+    deps.limiter.failed(ip);
+    throw new EventStreamError("unauthorized", "bad credentials");
+  }
+  deps.limiter.succeeded(ip);
+  return { accountId: login.accountId, token: null };
+}
+
+/**
+ * Reads `addresses`, `kinds` and `since` from the query, within what the principal may see.
+ * @throws EventStreamError badRequest or forbidden (answered with an error frame and 1008).
+ */
+export async function resolveSubscription(db: DbOrTx, p: Principal, url: URL): Promise<Subscription> {
+  const q = url.searchParams;
+  const tokenAddresses = p.token?.addresses ?? [];
+  const requested = splitList(q.get("addresses"));
+  const rules = requested.length
+    ? await resolveAddressRules(db, p.accountId, requested, tokenAddresses)
+    : tokenAddresses.length
+      ? await resolveAddressRules(db, p.accountId, tokenAddresses)
+      : null;
+  let kinds: EventKind[] = parseKinds(splitList(q.get("kinds")));
+  const tokenKinds = p.token?.kinds ?? [];
+  if (tokenKinds.length) {
+    const outside = kinds.find((k) => !tokenKinds.includes(k));
+    if (outside) throw new EventStreamError("forbidden", `event kind ${outside} is outside this token`);
+    if (!kinds.length) kinds = tokenKinds;
+  }
+  let since: Cursor | null = null;
+  const s = q.get("since");
+  if (s !== null) {
+    try {
+      since = decodeCursor(s);
+    } catch (err) {
+      throw new EventStreamError("badRequest", "malformed since cursor", { cause: err });
+    }
+  }
+  return {
+    filter: { kinds: kinds.length ? new Set(kinds) : null, addresses: rules },
+    addresses: rules ? rules.map((r) => r.address) : await accountAddresses(db, p.accountId),
+    since,
+  };
+}
+
+/**
+ * The Origin check. With a token bound to an origin, the request's Origin must be exactly it.
+ * Otherwise the request must not be cross-site: no Origin (non-browser clients) and no
+ * `Sec-Fetch-Site: cross-site`, or an Origin whose host:port is the Host header's.
+ */
+export function originAllowed(req: IncomingMessage, tokenOrigin: string): boolean {
+  const origin = req.headers.origin;
+  if (tokenOrigin) return origin !== undefined && safeOrigin(origin) === tokenOrigin;
+  if (origin === undefined) return req.headers["sec-fetch-site"] !== "cross-site";
+  let u: URL;
+  try {
+    u = new URL(origin);
+  } catch {
+    return false; // "null" and garbage origins are cross-site
+  }
+  const defaultPort = u.protocol === "https:" ? ":443" : u.protocol === "http:" ? ":80" : "";
+  const host = (req.headers.host ?? "").toLowerCase();
+  const bare = defaultPort && host.endsWith(defaultPort) ? host.slice(0, -defaultPort.length) : host;
+  return bare !== "" && bare === u.host;
+}
+
+function safeOrigin(origin: string): string {
+  try {
+    return new URL(origin).origin;
+  } catch {
+    return "";
+  }
+}
+
+/** User and password of a `Basic` Authorization header, or null when absent or malformed. */
+export function parseBasic(header: string | undefined): { user: string; password: string } | null {
+  const m = header ? /^basic +([A-Za-z0-9+/]*={0,2}) *$/i.exec(header) : null;
+  if (!m || m[1]!.length % 4 !== 0) return null;
+  const decoded = Buffer.from(m[1]!, "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  if (colon < 0) return null;
+  return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}

@@ -1,0 +1,238 @@
+import type { Logger } from "pino";
+import type { Database } from "../db/index.js";
+import type { Cursor, EventLog } from "../events/index.js";
+import { compareCursor, laterCursor, snapshotTail } from "./position.js";
+import { currentSnapshot } from "./queries.js";
+import { offer, replay, toStreamEvent, type Subscriber } from "./subscriber.js";
+
+/** Tuning of the shared readers. */
+export type HubOptions = {
+  /** Events per log read. */
+  pageSize: number;
+  /** Socket buffer above which a live subscriber is cut off (replay waits instead). */
+  maxBufferedBytes: number;
+  /** How long a reader with no subscribers is kept (saves re-reading the horizon on reconnects). */
+  idleFeedMs: number;
+  /** How often pending settle checks poll the transaction horizon. */
+  settlePollMs: number;
+};
+
+/** Counters for {@link Hub.stats}. */
+export type HubStats = { feeds: number; live: number; replaying: number; framesSent: number; slowConsumers: number; reads: number };
+
+/** The per-process fan-out: one reader per account with subscribers, fed by the log's wakes. */
+export type Hub = {
+  /**
+   * Starts a subscriber: `listening(start)` is called (synchronously before any event frame)
+   * with the position the stream starts after; then missed events are replayed from `since`
+   * and the subscriber joins the live fan-out with no gap and no duplicate at the seam.
+   */
+  attach(sub: Subscriber, since: Cursor | null, listening: (start: Cursor) => void): Promise<void>;
+  detach(sub: Subscriber): void;
+  stats(): HubStats;
+  close(): void;
+};
+
+// One account's shared reader. `head` is the position through which the log has been read
+// and fanned out. `settleAt`: a woken read ran while older transactions were still open, so an
+// event committed before the wake may have been invisible to it (the log hides rows until no
+// older transaction runs); once the horizon (xmin) reaches settleAt, one more read finds it.
+type Feed = {
+  accountId: number;
+  head: Cursor;
+  ready: Promise<void>;
+  initialized: boolean;
+  live: Set<Subscriber>;
+  joining: number;
+  reading: boolean;
+  dirty: boolean;
+  woken: boolean;
+  settleAt: bigint | null;
+  timer: NodeJS.Timeout | null;
+};
+
+/** Builds the hub and subscribes it to the log's wakes (in-process and, on PostgreSQL, LISTEN). */
+export function createHub(deps: { database: Database; eventLog: EventLog; log: Logger; onSlowConsumer(sub: Subscriber): void }, o: HubOptions): Hub {
+  const { eventLog, log } = deps;
+  const db = deps.database.db;
+  const feeds = new Map<number, Feed>();
+  const counters = { framesSent: 0, slowConsumers: 0, reads: 0 };
+  let closed = false;
+  let ticker: NodeJS.Timeout | null = null;
+  let ticking = false;
+
+  const stopWake = eventLog.onWake((accountId) => {
+    const feed = feeds.get(accountId);
+    if (!feed) return; // nobody here listens to this account: costs nothing
+    feed.woken = true;
+    void drain(feed);
+  });
+
+  function feedFor(accountId: number): Feed {
+    let feed = feeds.get(accountId);
+    if (feed) return feed;
+    const f: Feed = { accountId, head: { txId: 0n, id: 0 }, ready: Promise.resolve(), initialized: false, live: new Set(), joining: 0, reading: false, dirty: false, woken: false, settleAt: null, timer: null };
+    // Start at the horizon: everything appended from now on sorts after it.
+    f.ready = currentSnapshot(db).then((s) => {
+      f.head = snapshotTail(s);
+      f.settleAt = s.xmin < s.xmax ? s.xmax : null;
+      f.initialized = true;
+      if (f.dirty || f.settleAt !== null) void drain(f);
+    });
+    f.ready.catch(() => feeds.get(accountId) === f && feeds.delete(accountId));
+    feeds.set(accountId, (feed = f));
+    return feed;
+  }
+
+  async function drain(feed: Feed): Promise<void> {
+    if (closed) return;
+    if (feed.reading || !feed.initialized) {
+      feed.dirty = true;
+      return;
+    }
+    feed.reading = true;
+    try {
+      do {
+        feed.dirty = false;
+        const woken = feed.woken;
+        feed.woken = false;
+        const snap = await currentSnapshot(db); // taken after the wakes this pass answers
+        for (;;) {
+          counters.reads++;
+          const page = await eventLog.read({ accountId: feed.accountId, after: feed.head, limit: o.pageSize });
+          for (const ev of page) fanOut(feed, ev);
+          if (page.length < o.pageSize || closed) break;
+        }
+        // A woken pass must be followed by a read with xmin >= this snapshot's xmax, unless no
+        // transaction was open (xmin = xmax: the read saw every commit). Any pass satisfies an
+        // earlier target its snapshot has reached.
+        if (woken) feed.settleAt = snap.xmin < snap.xmax ? snap.xmax : null;
+        else if (feed.settleAt !== null && snap.xmin >= feed.settleAt) feed.settleAt = null;
+      } while (feed.dirty && !closed);
+    } catch (err) {
+      log.warn({ err, accountId: feed.accountId }, "event stream read failed, retrying");
+      feed.dirty = true;
+      if (!closed) setTimeout(() => void drain(feed), 1000).unref();
+    } finally {
+      feed.reading = false;
+    }
+    if (feed.settleAt !== null) startTicker();
+  }
+
+  function fanOut(feed: Feed, logged: Parameters<typeof toStreamEvent>[0]): void {
+    const ev = toStreamEvent(logged);
+    feed.head = ev.pos;
+    for (const sub of feed.live) {
+      const r = offer(sub, ev, o.maxBufferedBytes);
+      if (r === "sent") counters.framesSent++;
+      else if (r === "overflow") {
+        counters.slowConsumers++;
+        feed.live.delete(sub);
+        deps.onSlowConsumer(sub);
+      }
+    }
+  }
+
+  // One horizon query per tick for all feeds; runs only while some feed awaits settling.
+  function startTicker(): void {
+    if (ticker || closed) return;
+    ticker = setInterval(() => {
+      if (ticking) return;
+      const pending = [...feeds.values()].filter((f) => f.settleAt !== null);
+      if (!pending.length) {
+        clearInterval(ticker!);
+        ticker = null;
+        return;
+      }
+      ticking = true;
+      currentSnapshot(db)
+        .then((s) => {
+          for (const f of pending) if (f.settleAt !== null && s.xmin >= f.settleAt) void drain(f);
+        })
+        .catch((err: unknown) => log.warn({ err }, "event stream horizon check failed"))
+        .finally(() => (ticking = false));
+    }, o.settlePollMs);
+    ticker.unref();
+  }
+
+  async function catchUp(feed: Feed, sub: Subscriber): Promise<void> {
+    for (;;) {
+      const snap = await currentSnapshot(db);
+      counters.reads++;
+      const page = await eventLog.read({ accountId: feed.accountId, after: sub.cursor, limit: o.pageSize });
+      for (const logged of page) {
+        if (!(await replay(sub, toStreamEvent(logged), o.maxBufferedBytes))) return;
+        counters.framesSent++;
+      }
+      if (sub.closed) return;
+      if (page.length < o.pageSize) {
+        // A short page returned every event of transactions that ended before the snapshot.
+        sub.cursor = laterCursor(sub.cursor, snapshotTail(snap));
+        if (compareCursor(sub.cursor, feed.head) >= 0) {
+          sub.live = true;
+          feed.live.add(sub); // from here the shared reader serves it; offer() skips what it has
+          return;
+        }
+      }
+    }
+  }
+
+  function maybeIdle(feed: Feed): void {
+    if (feed.live.size || feed.joining || feed.timer) return;
+    feed.timer = setTimeout(() => {
+      feed.timer = null;
+      if (!feed.live.size && !feed.joining && feeds.get(feed.accountId) === feed) feeds.delete(feed.accountId);
+    }, o.idleFeedMs);
+    feed.timer.unref();
+  }
+
+  return {
+    async attach(sub, since, listening) {
+      const feed = feedFor(sub.accountId);
+      feed.joining++;
+      if (feed.timer) clearTimeout(feed.timer);
+      feed.timer = null;
+      try {
+        await feed.ready;
+        if (sub.closed) return;
+        if (!since) {
+          // Synchronous from here: no event can be fanned out between the frame and joining.
+          sub.cursor = feed.head;
+          listening(feed.head);
+          sub.live = true;
+          feed.live.add(sub);
+          return;
+        }
+        sub.cursor = since;
+        listening(since);
+        await catchUp(feed, sub);
+      } finally {
+        feed.joining--;
+        maybeIdle(feed);
+      }
+    },
+    detach(sub) {
+      sub.closed = true;
+      const feed = feeds.get(sub.accountId);
+      if (!feed) return;
+      feed.live.delete(sub);
+      maybeIdle(feed);
+    },
+    stats() {
+      let live = 0;
+      let replaying = 0;
+      for (const f of feeds.values()) {
+        live += f.live.size;
+        replaying += f.joining;
+      }
+      return { feeds: feeds.size, live, replaying, ...counters };
+    },
+    close() {
+      closed = true;
+      stopWake();
+      if (ticker) clearInterval(ticker);
+      for (const f of feeds.values()) if (f.timer) clearTimeout(f.timer);
+      feeds.clear();
+    },
+  };
+}
