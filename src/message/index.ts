@@ -35,6 +35,7 @@ export type { ComposeFile } from "./compose-body.js";
 export { hasBareCrOrLf, prependHeaders, generateMessageId, headerSectionEnd } from "./raw.js";
 export { readHeaderFields } from "./header.js";
 export { sniffContentType } from "./sniff.js";
+export { formatDate as formatMessageDate } from "./mime-encode.js";
 export {
   ComposeError,
   composeErrorCodes,
