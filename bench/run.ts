@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--only smtp-accept,latency,...] [--backends pglite,pg]`:
+// `npm run bench [-- --quick] [--only smtp-accept,latency,...] [--backends pglite,pg] [--profile]`:
 // installs missing peers, runs the workloads one after another on loopback, stops everything it
 // started (also on Ctrl-C and errors) and writes bench/results/<DATE>.md plus .json.
 import { mkdtempSync, chmodSync, rmSync } from "node:fs";
@@ -22,20 +22,24 @@ function usage(): never {
   console.log(`usage: npm run bench -- [--quick] [--only ${WORKLOADS.map((w) => w.id).join(",")}] [--backends pglite,pg] [--out DIR]
   --quick      shortened runs (under 3 minutes in total once peers are installed)
   --only       run only these workloads
-  --backends   Postwire storage backends to measure (default: pglite,pg)
+  --backends   Postwire storage backends to measure (default: pglite,pg; --quick runs the
+               secondary workloads on the first only unless --backends is given)
+  --profile    start localserve with node --cpu-prof (profiles in bench/results/profiles)
   --out        results folder (default bench/results)`);
   process.exit(0);
 }
 
 function parseArgs(argv: string[]) {
-  const o = { quick: false, only: [] as string[], backends: ["pglite", "pg"] as Backend[], out: join(root, "bench", "results") };
+  const o = { quick: false, only: [] as string[], backends: ["pglite", "pg"] as Backend[], explicitBackends: false,
+    profile: false, out: join(root, "bench", "results") };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const val = () => { const v = argv[++i]; if (!v) usage(); return v; };
     if (a === "--quick") o.quick = true;
     else if (a === "--only") o.only = val().split(",").map((s) => s.trim()).filter(Boolean);
     else if (a.startsWith("--only=")) o.only = a.slice(7).split(",");
-    else if (a === "--backends") o.backends = val().split(",") as Backend[];
+    else if (a === "--backends") { o.backends = val().split(",") as Backend[]; o.explicitBackends = true; }
+    else if (a === "--profile") o.profile = true;
     else if (a === "--out") o.out = val();
     else usage();
   }
@@ -52,7 +56,8 @@ async function main(): Promise<void> {
   chmodSync(tmp, 0o755); // Postfix's delivery user must reach its Maildir inside
   track({ name: "tmp", stop: async () => rmSync(tmp, { recursive: true, force: true }), kill: () => rmSync(tmp, { recursive: true, force: true }) });
   const log = (m: string) => process.stderr.write(`[bench ${((performance.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${m}\n`);
-  const ctx: BenchContext = { quick: args.quick, backends: args.backends, tmp, root, log };
+  const lightBackends = args.quick && !args.explicitBackends ? args.backends.slice(0, 1) : args.backends;
+  const ctx: BenchContext = { quick: args.quick, backends: args.backends, lightBackends, profile: args.profile, tmp, root, log };
   const machine = machineInfo();
   log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.ram}, node ${machine.node}, kernel ${machine.kernel}`);
   const chosen = WORKLOADS.filter((w) => !args.only.length || args.only.includes(w.id));

@@ -66,7 +66,8 @@ export async function startPostwire(ctx: BenchContext, o: PostwireOptions): Prom
   }
   const dir = o.dir ?? mkdtempSync(join(ctx.tmp, `ls-${o.backend}-`));
   const [smtpPort, httpPort] = [await freePort(), await freePort()];
-  const args = [bin, "localserve", "--dir", dir, "--smtp-port", String(smtpPort),
+  const prof = ctx.profile ? ["--cpu-prof", "--cpu-prof-dir", join(ctx.root, "bench", "results", "profiles")] : [];
+  const args = [...prof, bin, "localserve", "--dir", dir, "--smtp-port", String(smtpPort),
     "--submission-port", "0", "--submissions-port", "0", "--http-port", String(httpPort)];
   if (o.timeScale) args.push("--time-scale", String(o.timeScale));
   if (o.incomingWebhook) args.push("--incoming-webhook", o.incomingWebhook);

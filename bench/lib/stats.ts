@@ -34,6 +34,12 @@ export function num(x: number): string {
   return Math.abs(x) >= 100 ? Math.round(x).toString() : (Math.round(x * 10) / 10).toString();
 }
 
+/** A ratio like "0.07×" or "3.2×". */
+export function ratio(x: number): string {
+  if (!Number.isFinite(x)) return "–";
+  return `${x < 1 ? x.toFixed(2) : num(x)}×`;
+}
+
 /** "median (min–max)" for a RunSummary. */
 export function rangeCell(s: RunSummary): string {
   return `${num(s.median)} (${num(s.min)}–${num(s.max)})`;

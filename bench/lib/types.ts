@@ -29,6 +29,11 @@ export interface BenchContext {
   quick: boolean;
   /** Backends to run Postwire on (--backends). */
   backends: Backend[];
+  /** Backends for the secondary workloads (latency, webhooks, Send, RSS): in --quick without an
+   * explicit --backends only the first, since every localserve start costs seconds. */
+  lightBackends: Backend[];
+  /** Pass node's --cpu-prof to localserve; profiles land in bench/results/profiles. */
+  profile: boolean;
   /** Root of this run's throwaway files; removed at the end. */
   tmp: string;
   /** Repo root (where bin/postwire.js lives). */

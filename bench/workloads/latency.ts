@@ -25,7 +25,7 @@ async function run(ctx: BenchContext): Promise<Section> {
   const notes: string[] = [];
   const data: unknown[] = [];
   const seconds = ctx.quick ? 3 : 10;
-  for (const backend of ctx.backends) {
+  for (const backend of ctx.lightBackends) {
     const p99At200: { hook?: number; ws?: number } = {};
     const receiver = await startWebhookReceiver();
     try {

@@ -42,8 +42,9 @@ async function run(ctx: BenchContext): Promise<Section> {
   const rows: string[][] = [];
   const targets: Target[] = [];
   const data: unknown[] = [];
+  const notes: string[] = [];
   const count = ctx.quick ? 500 : 5000;
-  for (const backend of ctx.backends) {
+  for (const backend of ctx.lightBackends) {
     let delivered: number | undefined;
     const hooks = await startWebhookReceiver();
     try {
@@ -60,6 +61,7 @@ async function run(ctx: BenchContext): Promise<Section> {
       rows.push([`postwire-${backend}`, `${num(accepted)}${r.failed ? ` (${r.failed} failed)` : ""}`,
         `${num(l.p50)} / ${num(l.p99)}`, delivered !== undefined ? `${num(delivered)} (${times.length} of ${r.nonces.length})` : "none seen",
         JSON.stringify(kinds)]);
+      if (r.firstError) notes.push(`${backend}: ${r.failed} Send calls failed, first: ${r.firstError}`);
       data.push({ backend, count, accepted, latency: l, failed: r.failed, firstError: r.firstError, delivered, deliveredCount: times.length, kinds });
       await pw.stop();
     } catch (e) {
@@ -81,6 +83,7 @@ async function run(ctx: BenchContext): Promise<Section> {
     columns: ["server", "Send accepted/s", "Send latency p50 / p99 ms", "delivered msg/s (from first Send)", "outgoing events seen"],
     rows, targets, data,
     notes: [
+      ...notes,
       `${count} Send calls (one recipient each, about 1 KB text), 10 in flight; accepted = HTTP 200.`,
       "localserve delivers each message to its own SMTP port; delivered/s counts `delivered` outgoing webhooks (matched by Subject) from the first Send to the last webhook.",
     ],

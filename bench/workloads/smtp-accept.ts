@@ -6,7 +6,7 @@ import { startHaraka, startPostfix, startSmtpSink, type SmtpTarget } from "../li
 import { ensureHaraka, ensurePostfix } from "../lib/install.js";
 import { startPostwire } from "../lib/postwire.js";
 import { runSmtpSource } from "../lib/smtp-source.js";
-import { num, rangeCell, summarize, type RunSummary } from "../lib/stats.js";
+import { rangeCell, ratio as fmtRatio, summarize, type RunSummary } from "../lib/stats.js";
 import { reason, type BenchContext, type Section, type Target, type Workload } from "../lib/types.js";
 
 type Mode = "newconn" | "reuse";
@@ -91,8 +91,8 @@ async function run(ctx: BenchContext): Promise<Section> {
   const rows = results.map(({ cell, summary }) => [
     cell.mode, label(cell),
     ...names.map((n) => (summary[n] ? rangeCell(summary[n]!) : unavailable.has(n) ? "n/a" : "failed")),
-    ...pwNames.map((n) => `${num(ratio(summary[n]!, summary.postfix!))}×`),
-    ...pwNames.map((n) => `${num(ratio(summary[n]!, summary["smtp-sink"]!))}×`),
+    ...pwNames.map((n) => fmtRatio(ratio(summary[n]!, summary.postfix!))),
+    ...pwNames.map((n) => fmtRatio(ratio(summary[n]!, summary["smtp-sink"]!))),
   ]);
   const targetsOut: Target[] = [];
   for (const pw of pwNames) for (const mode of ["newconn", "reuse"] as Mode[]) {
@@ -103,7 +103,7 @@ async function run(ctx: BenchContext): Promise<Section> {
     targetsOut.push({
       name: `durable SMTP accept vs Postfix, ${mode === "newconn" ? "new connection" : "reused connections"} (${pw})`,
       target: `≥${GOAL[mode]}× Postfix`,
-      measured: worst ? `${num(worst.x)}× (worst cell, ${worst.l}); ${rs.map((r) => `${r.l} ${num(r.x)}×`).join(", ")}`
+      measured: worst ? `${fmtRatio(worst.x)} (worst cell, ${worst.l}); ${rs.map((r) => `${r.l} ${fmtRatio(r.x)}`).join(", ")}`
         : `not available: ${unavailable.get(pw) ?? unavailable.get("postfix") ?? "no runs"}`,
       met: worst ? worst.x >= GOAL[mode] : null,
     });
