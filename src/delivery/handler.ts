@@ -7,7 +7,7 @@ import { claimJobs, completeJob, rescheduleJob, type Job, type JobHandler } from
 import { attemptDelivery, type Outcome } from "./attempt.js";
 import { recordOutcomes, type Item } from "./outcome.js";
 import { loadOutbound } from "./queries.js";
-import { lookup } from "./suppressions.js";
+import { suppressedAmong } from "./suppressions.js";
 import { deliveryJobKind } from "./submit.js";
 import type { Ctx } from "./types.js";
 
@@ -93,11 +93,9 @@ function msgIdOf(job: Job): number {
 
 /** Suppressed recipients fail before connecting (mox §3.3); the rest go to the remote. */
 async function outcomesFor(ctx: Ctx, items: Item[]): Promise<Outcome[]> {
-  const outcomes: (Outcome | null)[] = [];
-  for (const it of items) {
-    const listed = await lookup(ctx.db, it.row.accountId, it.row.recipient);
-    outcomes.push(listed ? suppressedOutcome : null);
-  }
+  // A batch has one sender account (one submission).
+  const listed = await suppressedAmong(ctx.db, items[0]!.row.accountId, items.map((it) => it.row.recipient));
+  const outcomes: (Outcome | null)[] = items.map((it) => (listed.has(it.row.recipient) ? suppressedOutcome : null));
   const sendable = items.filter((_, i) => outcomes[i] === null);
   if (sendable.length > 0) {
     const sent = await attemptDelivery(ctx, sendable.map((it) => it.row));

@@ -27,9 +27,10 @@ export async function recordOutcomes(ctx: Ctx, items: Item[], outcomes: Outcome[
   const dsns = await Promise.all(items.map((it, i) => dsnFor(ctx, it, outcomes[i]!, now)));
   const accounts = new Set<number>();
   await ctx.db.transaction(async (tx) => {
+    const keep = await keepMs(tx, items[0]!.row.accountId);
     for (const [i, it] of items.entries()) {
       const o = outcomes[i]!;
-      if (await recordOne(ctx, tx, it, o, resultOf(o, started, now), now)) {
+      if (await recordOne(ctx, tx, it, o, resultOf(o, started, now), now, keep)) {
         accounts.add(it.row.accountId);
         if (dsns[i]) await storeDsn(tx, dsns[i]);
       }
@@ -65,10 +66,10 @@ function resultOf(o: Outcome, started: number, now: Date): DeliveryResult {
 }
 
 /** Records one recipient; false when its row was no longer queued (nothing to tell). */
-async function recordOne(ctx: Ctx, tx: Tx, it: Item, o: Outcome, result: DeliveryResult, now: Date): Promise<boolean> {
+async function recordOne(ctx: Ctx, tx: Tx, it: Item, o: Outcome, result: DeliveryResult, now: Date, keep: number): Promise<boolean> {
   const attempts = it.job.attempts;
   if (o.kind === "failed" && !isFinal(it, o)) return recordDelay(ctx, tx, it, o, result, now);
-  const keepUntil = new Date(now.getTime() + (await keepMs(tx, it.row.accountId)));
+  const keepUntil = new Date(now.getTime() + keep);
   const status = o.kind === "delivered" ? "delivered" : o.suppressed ? "suppressed" : "failed";
   const row = await retireRow(tx, it.row.id, { status, result, attempts, now, keepUntil });
   await completeJob(tx, it.job);

@@ -31,9 +31,11 @@ export async function insertRaw(tx: DbOrTx, raw: Buffer): Promise<number> {
   return r!.id;
 }
 
-/** Inserts outbound rows (ids already allocated). */
-export async function insertOutbound(tx: DbOrTx, rows: NewOutbound[]): Promise<void> {
-  if (rows.length) await tx.insert(om).values(rows);
+/** Inserts outbound rows (ids already allocated); returns them in id order. */
+export async function insertOutbound(tx: DbOrTx, rows: NewOutbound[]): Promise<OutboundRow[]> {
+  if (rows.length === 0) return [];
+  const out = await tx.insert(om).values(rows).returning();
+  return out.sort((a, b) => a.id - b.id);
 }
 
 /** Whether a FromID is used by a live or retired message. */

@@ -8,7 +8,7 @@ import { getAccount, getDomain } from "../store/index.js";
 import { DeliveryError } from "./errors.js";
 import { appendOutgoing } from "./events.js";
 import { recordRecipients } from "./limits.js";
-import { allocateIds, fromIdTaken, insertOutbound, insertRaw, loadOutbound, type NewOutbound } from "./queries.js";
+import { allocateIds, fromIdTaken, insertOutbound, insertRaw, type NewOutbound } from "./queries.js";
 import type { Ctx, Submission, Submitted } from "./types.js";
 
 /** The job kind delivery registers on the shared queue. */
@@ -69,9 +69,9 @@ export async function submit(ctx: Ctx, tx: Tx, s: Submission): Promise<Submitted
     nextAttemptAt: runAt,
     lastActivity: now,
   }));
-  await insertOutbound(tx, rows);
+  const inserted = await insertOutbound(tx, rows);
   await recordRecipients(tx, s.accountId, rows.map((r) => r.recipient), now);
-  for (const row of await loadOutbound(tx, ids)) await appendOutgoing(ctx.eventLog, tx, row, "queued", {}, now);
+  for (const row of inserted) await appendOutgoing(ctx.eventLog, tx, row, "queued", {}, now);
   return ids.map((id, i) => ({ address: s.recipients[i]!, queueMsgId: id, fromId: fromIds[i]! }));
 }
 

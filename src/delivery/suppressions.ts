@@ -1,6 +1,6 @@
 // The per-account suppression list (mox queue/suppression.go, mox-compat §1.5 and §3.5):
 // entries keyed by base address, manual or added automatically after delivery failures.
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, inArray } from "drizzle-orm";
 import { type DbOrTx, type Tx, schema } from "../db/index.js";
 import { baseAddress, formatAddress, parseAddress, type EmailAddress } from "../smtp/index.js";
 import { DeliveryError } from "./errors.js";
@@ -59,6 +59,17 @@ export async function lookup(db: DbOrTx, accountId: number, address: string): Pr
     .from(sup)
     .where(and(eq(sup.accountId, accountId), eq(sup.baseAddress, base)));
   return row ? toSuppression(row) : null;
+}
+
+/** Which of `recipients` (valid addresses) are on the account's list, in one query. */
+export async function suppressedAmong(db: DbOrTx, accountId: number, recipients: string[]): Promise<Set<string>> {
+  const bases = recipients.map((r) => baseAddress(r));
+  const rows = await db
+    .select({ base: sup.baseAddress })
+    .from(sup)
+    .where(and(eq(sup.accountId, accountId), inArray(sup.baseAddress, bases)));
+  const listed = new Set(rows.map((r) => r.base));
+  return new Set(recipients.filter((_, i) => listed.has(bases[i]!)));
 }
 
 /**

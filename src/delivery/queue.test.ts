@@ -1,0 +1,105 @@
+// mox queue_test.go TestQueue (delivery part) and reliability.md A3/E13 on a fake MX.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { message, openBase, scenario, type TestBase } from "./test-env.js";
+
+describe("delivery queue (TestQueue)", () => {
+  let base: TestBase;
+  before(async () => (base = await openBase()));
+  after(async () => base.close());
+
+  it("sends two recipients of one domain in one transaction", async () => {
+    const s = await scenario(base, "two");
+    try {
+      await s.send(["a@remote.example", "b@remote.example"]);
+      assert.equal((await s.waitFor(["delivered"], 2)).length, 2);
+      assert.equal(s.mx.transactions.length, 1);
+      assert.deepEqual(s.mx.transactions[0]!.rcptTo, ["a@remote.example", "b@remote.example"]);
+      assert.equal(s.mx.transactions[0]!.mailFrom, s.address);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it("splits transactions when the server limits recipients (552 on the 2nd RCPT)", async () => {
+    const s = await scenario(base, "split", { script: { maxRcpts: 1 } });
+    try {
+      await s.send(["a@remote.example", "b@remote.example", "c@remote.example"]);
+      assert.equal((await s.waitFor(["delivered"], 3)).length, 3);
+      assert.deepEqual(s.mx.transactions.map((t) => t.rcptTo), [["a@remote.example"], ["b@remote.example"], ["c@remote.example"]]);
+      assert.equal(s.mx.connections, 1, "all transactions on one connection");
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it("records each recipient's own result in a mixed transaction", async () => {
+    const s = await scenario(base, "mixed", {
+      script: { rcptTo: (r) => (r.startsWith("temp") ? { code: 451, text: "4.2.0 later" } : r.startsWith("perm") ? { code: 554, text: "5.7.0 no" } : null) },
+    });
+    try {
+      await s.send(["ok@remote.example", "temp@remote.example", "perm@remote.example"]);
+      await s.waitFor(["failed"], 1);
+      await s.waitFor(["delayed"], 1);
+      const ev = await s.events(["delivered", "failed", "delayed"]);
+      const firstOf = (k: string) => ev.find((e) => e.kind === k)?.address;
+      assert.equal(firstOf("delivered"), "ok@remote.example");
+      assert.equal(firstOf("failed"), "perm@remote.example");
+      assert.equal(firstOf("delayed"), "temp@remote.example");
+      assert.deepEqual(s.mx.transactions[0]!.rcptTo, ["ok@remote.example"]);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it("retries with delayed events, then fails after 8 attempts", async () => {
+    const s = await scenario(base, "eight", { script: { data: () => ({ code: 451, text: "4.0.0 try later" }) } });
+    try {
+      const [sub] = await s.send(["slow@remote.example"]);
+      const failed = await s.waitFor(["failed"], 1, 30_000);
+      assert.equal(failed.length, 1);
+      const kinds = (await s.events()).map((e) => e.kind);
+      assert.deepEqual(kinds, ["queued", ...Array(7).fill("delayed"), "failed"]);
+      const p = JSON.parse(failed[0]!.payload) as Record<string, unknown>;
+      assert.equal(p.SMTPCode, 451);
+      assert.equal(p.SMTPEnhancedCode, "4.0.0");
+      assert.equal(p.Suppressing, false);
+      const [row] = await s.delivery.admin.list({ ids: [sub!.queueMsgId] });
+      assert.equal(row!.attempts, 8);
+      assert.equal(row!.results.length, 8);
+      const gaps = row!.results.slice(1).map((r, i) => Date.parse(r.start) - Date.parse(row!.results[i]!.start));
+      // 7.5m, 15m, ... 8h divided by the time scale (100000): 4.5 ms ... 288 ms.
+      assert.ok(gaps[6]! >= 280, `last wait ${gaps[6]} ms`);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it("delivers a body with smuggled SMTP commands as one transaction with CRLF lines", async () => {
+    const s = await scenario(base, "smuggle");
+    try {
+      const body = "first\r\n\n.\r\nMAIL FROM:<boss@smuggle.example>\r\nRCPT TO:<victim@remote.example>\r\nDATA\r\nforged\r\n.\r\nlast\nline\r\n";
+      await s.send(["a@remote.example"], { raw: message(s.address, ["a@remote.example"], "smuggle", body) });
+      await s.waitFor(["delivered"], 1);
+      assert.equal(s.mx.transactions.length, 1);
+      const data = s.mx.transactions[0]!.data.toString("latin1");
+      assert.ok(!/\r(?!\n)|(?<!\r)\n/.test(data), "CRLF-only lines");
+      assert.ok(data.includes("\r\n.\r\nMAIL FROM:<boss@smuggle.example>\r\n"), "the dot line stays content");
+      assert.ok(data.includes("forged\r\n.\r\nlast\r\nline\r\n"));
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it("holds until FutureRelease", async () => {
+    const s = await scenario(base, "future");
+    try {
+      await s.send(["a@remote.example"], { futureRelease: new Date(Date.now() + 600) });
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(s.mx.transactions.length, 0);
+      assert.equal((await s.waitFor(["delivered"], 1, 5000)).length, 1);
+    } finally {
+      await s.stop();
+    }
+  });
+});
