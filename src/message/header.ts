@@ -29,9 +29,9 @@ const CR = 0x0d;
 const nameRe = /^([\x21-\x39\x3b-\x7e]+)[ \t]*:/;
 
 /**
- * Reads the header section in `raw[start, end)`. Ends at the first empty line; a line that
- * is neither a field nor a continuation also ends it and starts the body (seen in broken
- * parts that omit the empty line).
+ * Reads the header section in `raw[start, end)`. Ends at the first empty line. Lines that
+ * are neither a field nor a continuation are skipped, except as the first line: then the
+ * part has no header and the body starts right away (broken parts omit the empty line).
  * @throws ParseLimitError when the section exceeds `maxBytes`.
  */
 export function readHeader(raw: Uint8Array, start: number, end: number, maxBytes: number): HeaderSection {
@@ -59,12 +59,11 @@ export function readHeader(raw: Uint8Array, start: number, end: number, maxBytes
       (cur as { parts: string[] }).parts.push(line);
     } else {
       const m = nameRe.exec(line);
-      if (!m) {
-        flush(pos);
-        return { fields, bodyStart: pos };
-      }
       flush(pos);
-      cur = { name: m[1]!, start: pos, parts: [line.slice(m[0].length)] };
+      if (m) cur = { name: m[1]!, start: pos, parts: [line.slice(m[0].length)] };
+      // A first line that is no field means the part has no header and the empty line is
+      // missing; a malformed line later is skipped, as mailsplit does.
+      else if (pos === start) return { fields, bodyStart: pos };
     }
     pos = next;
   }

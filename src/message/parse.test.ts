@@ -129,6 +129,13 @@ describe("parseRaw rules", () => {
     assert.equal(m.Text, "one\n--bx not a delimiter");
   });
 
+  test("a malformed header line is skipped; a part without header starts its body at once", async () => {
+    const m = ok(await parseRaw(crlf(["Subject: one", "this is not a field", "X-After: two", "", "body"]), false));
+    assert.deepEqual(m.Headers, [["Subject", "one"], ["X-After", "two"]]);
+    const parts = ok(await parseRaw(crlf(["Content-Type: multipart/mixed; boundary=b", "", "--b", "no header here", "--b--", ""]), false));
+    assert.equal(parts.Text, "no header here");
+  });
+
   test("unknown charsets and invalid UTF-8 give valid strings", async () => {
     const raw = Buffer.concat([crlf(["Content-Type: text/plain; charset=x-unknown-7", "", ""]), Buffer.from([0x61, 0xff, 0xfe, 0x62])]);
     assert.equal(ok(await parseRaw(raw, false)).Text, "a\ufffd\ufffdb");
