@@ -2,7 +2,9 @@
 // account's Inbox, From postmaster@<hostname>, flagged as DSN. Composed and parsed before the
 // outcome transaction; stored inside it. Never for the null sender (RFC 5321 §4.5.5).
 import type { Tx } from "../db/index.js";
-import { parseMessage, readHeaderFields } from "../message/index.js";
+import { composeDsn } from "../dsn/index.js";
+import { parseMessage, prependHeaders } from "../message/index.js";
+import { isAscii } from "../smtp/index.js";
 import { insertMessage } from "../store/index.js";
 import { loadRaw, type OutboundRow } from "./queries.js";
 import type { Ctx } from "./types.js";
@@ -64,19 +66,33 @@ function subjectOf(d: DsnDetails): string {
   return d.permanent ? "mail delivery failed" : "mail delivery delayed";
 }
 
-/** mox's DSN text for the human-readable part. */
-export function dsnText(row: OutboundRow, d: DsnDetails): string {
-  const smtp = d.lines.length ? `\nFull SMTP response:\n\n\t${d.lines.join("\n\t")}\n` : "";
-  if (d.permanent) {
-    return `\nDelivery has failed permanently for your email to:\n\n\t${row.recipient}\n\nNo further deliveries will be attempted.\n\nError during the last delivery attempt:\n\n\t${d.error}\n${smtp}`;
-  }
-  // mox's wording (its actual remaining waits are 2h/4h/8h, doc≠code in mox-compat §3.3).
-  return `\nDelivery has been delayed of your email to:\n\n\t${row.recipient}\n\nNext attempts to deliver: in 4 hours, 8 hours and 16 hours.\nIf these attempts all fail, you will receive a notice.\n\nError during the last delivery attempt:\n\n\t${d.error}\n${smtp}`;
-}
-
-// TODO(delivery): compose with dsn/ (composeDsn) once that module lands; until then no DSN is
-// composed and prepareDsn logs the failure. #4
-function composeFor(_ctx: Ctx, _row: OutboundRow, _d: DsnDetails, original: Buffer): Buffer {
-  readHeaderFields(original);
-  throw new Error("dsn module not available yet");
+/** The DSN bytes with mox's Return-Path/Delivered-To prefix. */
+function composeFor(ctx: Ctx, row: OutboundRow, d: DsnDetails, original: Buffer): Buffer {
+  const raw = composeDsn({
+    kind: d.permanent ? "failed" : "delayed",
+    hostname: ctx.hostname,
+    to: row.mailFrom,
+    originalHeaders: original,
+    originalMessageId: row.messageId || undefined,
+    arrivalDate: row.queuedAt,
+    smtpUtf8: !isAscii(row.mailFrom) || !isAscii(row.recipient),
+    recipients: [
+      {
+        address: row.recipient,
+        action: d.permanent ? "failed" : "delayed",
+        // mox: Status is the class plus the remote's secode, or x.0.0.
+        status: `${d.permanent ? "5" : "4"}.${d.secode || "0.0"}`,
+        statusComment: d.error,
+        diagnosticCode: d.lines.length ? d.lines.join(" ") : undefined,
+        lastAttempt: d.now,
+        willRetryUntil: d.retryUntil,
+        error: d.error,
+      },
+    ],
+    now: () => d.now,
+  });
+  return prependHeaders(raw, [
+    ["Return-Path", `<postmaster@${ctx.hostname}>`],
+    ["Delivered-To", row.mailFrom],
+  ]);
 }

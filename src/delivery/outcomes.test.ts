@@ -85,6 +85,7 @@ describe("delivery outcomes (TestRetiredHooks)", () => {
       assert.equal(c!.QueueMsgID, b!.queueMsgId);
       const rows = await s.delivery.admin.list({ accountId: s.accountId });
       assert.deepEqual(rows.map((r) => r.status).sort(), ["canceled", "failed"]);
+      assert.deepEqual((await s.inbox()).map((m) => m.subject), ["mail delivery failed"], "fail gives a DSN, drop none");
       await s.delivery.start();
       await new Promise((r) => setTimeout(r, 200));
       assert.equal(s.mx.transactions.length, 0, "nothing delivered after fail/drop");

@@ -1,6 +1,7 @@
 // mox queue_test.go TestQueue (delivery part) and reliability.md A3/E13 on a fake MX.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { parseDsn } from "../dsn/index.js";
 import { message, openBase, scenario, type TestBase } from "./test-env.js";
 
 describe("delivery queue (TestQueue)", () => {
@@ -47,6 +48,12 @@ describe("delivery queue (TestQueue)", () => {
       assert.equal(firstOf("failed"), "perm@remote.example");
       assert.equal(firstOf("delayed"), "temp@remote.example");
       assert.deepEqual(s.mx.transactions[0]!.rcptTo, ["ok@remote.example"]);
+      // One DSN, naming only the permanently failed recipient (reliability.md E13).
+      const inbox = await s.inbox();
+      assert.equal(inbox.length, 1);
+      const dsn = parseDsn(inbox[0]!.raw);
+      assert.ok(dsn.isDsn && dsn.ok);
+      assert.deepEqual(dsn.dsn.recipients.map((r) => [r.finalRecipient, r.action, r.status]), [["perm@remote.example", "failed", "5.7.0"]]);
     } finally {
       await s.stop();
     }
@@ -70,6 +77,20 @@ describe("delivery queue (TestQueue)", () => {
       const gaps = row!.results.slice(1).map((r, i) => Date.parse(r.start) - Date.parse(row!.results[i]!.start));
       // 7.5m, 15m, ... 8h divided by the time scale (100000): 4.5 ms ... 288 ms.
       assert.ok(gaps[6]! >= 280, `last wait ${gaps[6]} ms`);
+      // A delayed DSN after the 5th attempt, a failure DSN at the end, both in the Inbox.
+      const inbox = await s.inbox();
+      assert.deepEqual(inbox.map((m) => [m.subject, m.isDsn]), [["mail delivery delayed", true], ["mail delivery failed", true]]);
+      const delayed = parseDsn(inbox[0]!.raw);
+      assert.ok(delayed.isDsn && delayed.ok);
+      assert.equal(delayed.dsn.recipients[0]!.action, "delayed");
+      assert.ok(delayed.dsn.recipients[0]!.willRetryUntil, "Will-Retry-Until");
+      const final = parseDsn(inbox[1]!.raw);
+      assert.ok(final.isDsn && final.ok);
+      assert.deepEqual(
+        [final.dsn.recipients[0]!.finalRecipient, final.dsn.recipients[0]!.action, final.dsn.recipients[0]!.status, final.dsn.recipients[0]!.diagnosticCode],
+        ["slow@remote.example", "failed", "5.0.0", "451 4.0.0 try later"],
+      );
+      assert.ok(inbox[1]!.raw.toString().startsWith(`Return-Path: <postmaster@mail.postwire.test>\r\nDelivered-To: ${s.address}\r\n`));
     } finally {
       await s.stop();
     }
@@ -86,6 +107,18 @@ describe("delivery queue (TestQueue)", () => {
       assert.ok(!/\r(?!\n)|(?<!\r)\n/.test(data), "CRLF-only lines");
       assert.ok(data.includes("\r\n.\r\nMAIL FROM:<boss@smuggle.example>\r\n"), "the dot line stays content");
       assert.ok(data.includes("forged\r\n.\r\nlast\r\nline\r\n"));
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it("never sends a DSN to the null sender", async () => {
+    const s = await scenario(base, "nullsender", { script: { rcptTo: () => ({ code: 550, text: "5.1.1 no such user" }) } });
+    try {
+      await s.send(["gone@remote.example"], { from: "" });
+      await s.waitFor(["failed"], 1);
+      assert.equal(s.mx.transactions.length, 0);
+      assert.deepEqual(await s.inbox(), []);
     } finally {
       await s.stop();
     }
