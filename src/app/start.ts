@@ -4,6 +4,8 @@ import { systemClock, type Clock } from "../clock/index.js";
 import { durationMs, type Config } from "../config/index.js";
 import { openDatabase, type Database } from "../db/index.js";
 import { createEventLog, type EventLog } from "../events/index.js";
+import { createNodeResolver, type Resolver } from "../dns/index.js";
+import { verifyIncoming } from "../mail-auth/index.js";
 import { startListener, type FailureCheck, type InboundDeps, type RecipientResolver, type SmtpListener } from "../inbound/index.js";
 import { storeRecipientResolver } from "./recipients.js";
 import { syncConfigAccounts } from "./sync.js";
@@ -17,6 +19,10 @@ export type AppOverrides = {
   simulate?: FailureCheck;
   /** TLS material for the SMTP listeners. */
   tls?: () => { key: string; cert: string } | null;
+  /** DNS for SPF/DKIM/DMARC and MX lookups (tests and localserve: a static fake). */
+  resolver?: Resolver;
+  /** Domains whose SPF and DKIM are made to pass for loopback connections (localserve). */
+  trustedLoopbackDomains?: string[];
   /** Runs after migrations, before listeners start (localserve creates its account here). */
   prepare?: (database: Database) => Promise<void>;
 };
@@ -52,6 +58,7 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
     const eventLog = await createEventLog({ database, log: log.child({ module: "events" }) });
     stops.push(() => eventLog.close());
     const limiter = createAuthLimiter(clock);
+    const resolver = o.resolver ?? createNodeResolver();
 
     const inboundDeps: InboundDeps = {
       database,
@@ -72,6 +79,14 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
       allowInsecureAuth: config.smtp.allowInsecureAuth,
       resolveRecipient: (o.resolveRecipient ?? ((d) => storeRecipientResolver(d.db)))(database),
       simulate: o.simulate,
+      verify: (m) =>
+        verifyIncoming({
+          ...m,
+          resolver,
+          hostname: config.hostname,
+          trustedDomainsFromLoopback: o.trustedLoopbackDomains,
+          log: log.child({ module: "mail-auth" }),
+        }),
     };
     const ports: RunningApp["ports"] = { smtp: null, submission: null, submissions: null, http: null };
     const listeners: [keyof RunningApp["ports"], "mx" | "submission" | "submissions", Config["smtp"]["mx"]][] = [

@@ -7,6 +7,7 @@
 import { mkdirSync } from "node:fs";
 import type { Logger } from "pino";
 import { startApp, type RunningApp } from "../app/index.js";
+import { createStaticResolver } from "../dns/index.js";
 import { catchAllResolver, ensureLocalAccount } from "./account.js";
 import { ensureLocalCert } from "./cert.js";
 import { localserveConfig, type LocalserveFlags } from "./options.js";
@@ -23,6 +24,9 @@ export async function startLocalserve(flags: LocalserveFlags, log: Logger): Prom
   let accountId = 0;
   return startApp(config, log, {
     tls: () => tls,
+    // No DNS: nothing in localserve may reach the internet. Hosted mail from loopback passes.
+    resolver: createStaticResolver({}),
+    trustedLoopbackDomains: ["localhost"],
     prepare: async (database) => {
       accountId = await ensureLocalAccount(database);
     },
