@@ -20,7 +20,7 @@ describe("realtime: authentication and isolation", () => {
   after(async () => rt.stop());
 
   it("refuses an upgrade without credentials, or with wrong ones, with 401 and no frame", async () => {
-    for (const headers of [{}, { Authorization: basic("alice@a.test", "wrong") }, { Authorization: basic("nobody@a.test") }, { Authorization: "Basic" }]) {
+    for (const headers of [{} as Record<string, string>, { Authorization: basic("alice@a.test", "wrong") }, { Authorization: basic("nobody@a.test") }, { Authorization: "Basic" }]) {
       const c = connect(rt.url(), headers);
       assert.equal(await c.refused, 401);
       assert.equal(c.frames.length, 0);
@@ -78,7 +78,7 @@ describe("realtime: authentication and isolation", () => {
     const stored = await rt.database.sql`select token_hash from event_tokens`;
     assert.ok(stored.every((r) => r.token_hash !== token && /^[0-9a-f]{64}$/.test(r.token_hash as string)), "only a hash is stored");
 
-    for (const headers of [{}, { Origin: "https://evil.test" }, { Origin: "http://app.example:8443" }]) {
+    for (const headers of [{} as Record<string, string>, { Origin: "https://evil.test" }, { Origin: "http://app.example:8443" }]) {
       assert.equal(await connect(rt.url(`token=${token}`), headers).refused, 403);
     }
     const c = connect(rt.url(`token=${token}`), { Origin: origin });
