@@ -35,7 +35,7 @@ export async function readMultipart(chunks: AsyncIterable<Uint8Array>, boundary:
     if (!cur || data.length === 0) return;
     cur.size += data.length;
     if (cur.filename === null && cur.size > limits.maxFieldSize) {
-      throw new HttpError(413, `413 - request entity too large - form field ${JSON.stringify(cur.name.slice(0, 40))} over ${limits.maxFieldSize} bytes\n`, { Connection: "close" });
+      throw new HttpError(413, `413 - request entity too large - form field ${JSON.stringify(cur.name.slice(0, 40))} over ${limits.maxFieldSize} bytes\n`);
     }
     cur.chunks.push(data);
   };
