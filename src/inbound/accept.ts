@@ -57,7 +57,7 @@ async function storeOne(
   parsed: ParseResult,
   v: VerifyResult,
 ): Promise<number | null> {
-  const plain = parsed.ok ? (parsed as unknown as Record<string, unknown>) : null;
+  const plain = parsed.ok ? jsonbSafe(parsed) : null;
   if (deps.matchIncoming && (await deps.matchIncoming(tx, { accountId: rcpt.accountId, rcptTo: rcpt.rcptTo, raw, parsed: plain }))) {
     return null; // a DSN or reply to a FromID address: delivery turned it into an outgoing event
   }
@@ -75,9 +75,9 @@ async function storeOne(
     mailbox: { role: "inbox" },
     raw,
     envelope,
-    msgFrom: parsed.ok ? (parsed.From[0]?.Address ?? "") : "",
-    subject: parsed.ok ? parsed.Subject : "",
-    messageIdHeader: parsed.ok ? parsed.MessageID : "",
+    msgFrom: noNul(parsed.ok ? (parsed.From[0]?.Address ?? "") : ""),
+    subject: noNul(parsed.ok ? parsed.Subject : ""),
+    messageIdHeader: noNul(parsed.ok ? parsed.MessageID : ""),
     parsed: plain,
     parseError: parsed.ok ? null : `${parsed.error.code}: ${parsed.error.message}`,
     isDsn: parsed.ok && parsed.Structure.ContentType === "multipart/report",
@@ -102,4 +102,16 @@ async function storeOne(
   );
   await deps.eventLog.append(tx, { accountId: rcpt.accountId, kind: "incoming", address: rcpt.rcptTo, messageId: stored.id, payload });
   return stored.id;
+}
+
+// PostgreSQL text and jsonb cannot hold U+0000. The raw bytes keep every NUL; the parsed,
+// searchable copy gets U+FFFD instead (JSON escapes preceded by an odd backslash run are text).
+const nulEscape = /(?<!\\)((?:\\\\)*)\\u0000/g;
+
+function jsonbSafe(p: object): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(p).replace(nulEscape, "$1\\ufffd")) as Record<string, unknown>;
+}
+
+function noNul(s: string): string {
+  return s.replaceAll("\u0000", "\ufffd");
 }

@@ -14,7 +14,7 @@ export async function acceptSubmission(
   deps: InboundDeps,
   m: { raw: Buffer; mailFrom: string; session: SMTPServerSession; st: SessionState },
 ): Promise<string> {
-  if (!deps.submit || !m.st.login) throw smtpError("localError", "submission is not available");
+  if (!m.st.login) throw smtpError("authRequired");
   const parsed = await parseMessage(m.raw);
   if (!parsed.ok) throw new SmtpError(554, "5.6.0", "message cannot be parsed");
   const from = parsed.From;
@@ -23,6 +23,7 @@ export async function acceptSubmission(
   if (typeof owner === "string" || owner.accountId !== m.st.login.accountId) {
     throw new SmtpError(550, "5.7.1", "From address not allowed for this account");
   }
+  if (!deps.submit) throw smtpError("localError", "submission is not available");
   const extra = extraHeaders(parsed);
   const prefix: string[] = [];
   let messageId = parsed.MessageID;

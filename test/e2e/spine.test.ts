@@ -34,7 +34,7 @@ describe("spine: SMTP in, stored durably", () => {
   it("stores exactly what smtplib and nodemailer sent, and keeps it across a restart", async () => {
     const n1 = randomBytes(8).toString("hex");
     const m1 = message(n1);
-    const r = smtplibSend({ port: p.ports.smtp, from: "app@example.com", to: ["you@example.com"], message: m1 });
+    const r = await smtplibSend({ port: p.ports.smtp, from: "app@example.com", to: ["you@example.com"], message: m1 });
     assert.equal(r.status, 0, r.out);
 
     const n2 = randomBytes(8).toString("hex");

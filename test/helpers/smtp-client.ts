@@ -1,6 +1,6 @@
 // RAW harness: a net/tls client that writes exact bytes and reads SMTP replies, plus wrappers
 // around the real clients the tests use (python3 smtplib, swaks).
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { connect, type Socket } from "node:net";
 
 /** A line-oriented SMTP conversation over a raw socket. */
@@ -64,15 +64,18 @@ export class RawSmtp {
   }
 }
 
-/** Sends a message with python3's smtplib; returns its exit status and output. */
-export function smtplibSend(o: {
+/**
+ * Sends a message with python3's smtplib; returns its exit status and output. Asynchronous on
+ * purpose: the server under test may run in this very process.
+ */
+export async function smtplibSend(o: {
   port: number;
   from: string;
   to: string[];
   message: string;
   login?: [string, string];
   starttls?: boolean;
-}): { status: number | null; out: string } {
+}): Promise<{ status: number | null; out: string }> {
   const script = `
 import smtplib, sys, json, ssl
 o = json.loads(sys.stdin.read())
@@ -92,8 +95,13 @@ except smtplib.SMTPRecipientsRefused as e:
     print("RCPT", {k: (v[0], v[1].decode()) for k, v in e.recipients.items()}); sys.exit(4)
 s.quit()
 `;
-  const r = spawnSync("python3", ["-c", script], { input: JSON.stringify(o), encoding: "utf8", timeout: 60_000 });
-  return { status: r.status, out: (r.stdout ?? "") + (r.stderr ?? "") };
+  const child = spawn("python3", ["-c", script], { stdio: ["pipe", "pipe", "pipe"], timeout: 60_000 });
+  let out = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+  child.stdin.end(JSON.stringify(o));
+  const status = await new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
+  return { status, out };
 }
 
 /** True when swaks is installed (Debian package). */

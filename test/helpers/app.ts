@@ -1,0 +1,48 @@
+// An in-process Postwire (startApp) in serve mode on a test database, with hosted domains and
+// accounts, all listeners on free ports of 127.0.0.1.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startApp, type AppOverrides, type RunningApp } from "../../src/app/index.js";
+import { validateConfig, type Config } from "../../src/config/index.js";
+import { createStaticResolver } from "../../src/dns/index.js";
+import { silentLogger } from "../../src/log/index.js";
+import { createTestDatabaseUrl } from "./db.js";
+
+export type TestApp = RunningApp & { config: Config; cleanup(): Promise<void> };
+
+export const testPassword = "test-password-1";
+
+/** Starts an app hosting example.test (accounts alice, bob) and other.test (carol). */
+export async function startTestApp(o: { config?: Record<string, unknown>; overrides?: AppOverrides } = {}): Promise<TestApp> {
+  const dir = mkdtempSync(join(tmpdir(), "postwire-app-"));
+  const pw = join(dir, "password");
+  writeFileSync(pw, testPassword);
+  const pg = await createTestDatabaseUrl();
+  const listener = { enabled: true, host: "127.0.0.1", port: 0 };
+  const config = validateConfig({
+    hostname: "mx.example.test",
+    dataDir: dir,
+    log: { level: "silent" },
+    database: { url: pg?.url ?? "", poolSize: 5 },
+    smtp: { mx: listener, submission: listener, submissions: { ...listener, enabled: false }, allowInsecureAuth: true, maxRecipients: 5, maxMessageSize: 100_000 },
+    http: { enabled: true, host: "127.0.0.1", port: 0 },
+    domains: [{ name: "example.test" }, { name: "other.test" }, { name: "disabled.test", disabled: true }],
+    accounts: [
+      { name: "alice", passwordFile: pw, addresses: ["alice@example.test", "sales@example.test"] },
+      { name: "bob", passwordFile: pw, addresses: ["bob@example.test"] },
+      { name: "carol", passwordFile: pw, addresses: ["carol@other.test"] },
+    ],
+    ...o.config,
+  });
+  const app = await startApp(config, silentLogger(), { resolver: createStaticResolver({}), ...o.overrides });
+  return {
+    ...app,
+    config,
+    async cleanup() {
+      await app.stop();
+      await pg?.drop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
