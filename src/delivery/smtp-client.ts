@@ -2,6 +2,7 @@
 // required TLS and REQUIRETLS), then as many transactions as the recipient limit of the server
 // needs (mox deliverHost: a 452/552 on a later RCPT moves that recipient to the next
 // transaction). Results per recipient come from the RCPT and DATA replies.
+import { isIP } from "node:net";
 import SMTPConnection, { type SMTPConnectionEnvelope, type SMTPConnectionSendInfo } from "nodemailer/lib/smtp-connection";
 import type { NodemailerError } from "nodemailer/lib/errors";
 import type { Hop } from "./target.js";
@@ -40,16 +41,18 @@ const rcptLimitCodes = new Set([452, 552]);
 /** Delivers to one host; never throws. */
 export async function deliverToHost(a: HostAttempt): Promise<HostResult> {
   const t = a.timeouts ?? defaultTimeouts;
+  // RFC 6066 §3: SNI carries host names only, never an address literal.
+  const sni = isIP(a.hop.servername) ? undefined : a.hop.servername;
   const conn = new SMTPConnection({
     host: a.hop.address,
     port: a.hop.port,
     name: a.ehlo,
-    servername: a.hop.servername,
+    ...(sni ? { servername: sni } : {}),
     requireTLS: a.requireTls === true,
     opportunisticTLS: a.requireTls !== true,
     ignoreTLS: a.noTls === true && a.requireTls !== true,
     // Opportunistic TLS verifies nothing (RFC 7435); REQUIRETLS needs a valid certificate.
-    tls: { rejectUnauthorized: a.requireTls === true, servername: a.hop.servername },
+    tls: { rejectUnauthorized: a.requireTls === true, ...(sni ? { servername: sni } : {}) },
     connectionTimeout: t.connectMs,
     greetingTimeout: t.commandMs,
     socketTimeout: t.commandMs,
@@ -170,7 +173,8 @@ export function parseReply(response: string): Reply {
 /** A failure that applies to every recipient on this host (connection, TLS, greeting, MAIL). */
 function hostError(err: NodemailerError, requireTls: boolean): HostError {
   const reply = err.response ? parseReply(err.response) : null;
-  const tls = err.code === "ETLS";
+  // Certificate and handshake failures arrive as ETLS, or as ESOCKET with the TLS error code.
+  const tls = err.code === "ETLS" || /CERT|TLS|SSL|SIGNATURE|ISSUER/.test(err.originalCode ?? "");
   if (err.code === "EREQUIRETLS" || (requireTls && tls)) {
     return { kind: "error", reply, error: `requiretls not satisfied: ${err.message}`, permanent: false, tls, requireTls: true };
   }
