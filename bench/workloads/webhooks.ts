@@ -29,7 +29,7 @@ async function phase(ctx: BenchContext, pw: Postwire, fast: WebhookReceiver, cou
   fast.arrivals.at.clear();
   const t0 = performance.now();
   const load = await bulk(pw.smtpPort, count, 20, 2048, ctx.quick ? 8 : 60);
-  await waitArrivals(fast.arrivals, load.sent.length, 5000, ctx.quick ? 20_000 : 120_000);
+  await waitArrivals(fast.arrivals, load.sent.length, ctx.quick ? 3000 : 5000, ctx.quick ? 20_000 : 120_000);
   const mine = load.sent.map((s) => fast.arrivals.at.get(s.nonce)).filter((t): t is number => t !== undefined);
   const first = Math.min(...mine), last = Math.max(...mine);
   return {
