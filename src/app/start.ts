@@ -1,14 +1,23 @@
 import type { Logger } from "pino";
+import { createApi } from "../api/index.js";
+import { eventRoutes } from "../api/routes/events.js";
 import { createAuthLimiter } from "../auth/index.js";
 import { systemClock, type Clock } from "../clock/index.js";
 import { durationMs, type Config } from "../config/index.js";
 import { openDatabase, type Database } from "../db/index.js";
-import { createEventLog, type EventLog } from "../events/index.js";
+import { createDelivery, type Delivery, type Target } from "../delivery/index.js";
 import { createNodeResolver, type Resolver } from "../dns/index.js";
+import { createEventLog, type EventLog } from "../events/index.js";
+import { startListener, type FailureCheck, type InboundDeps, type RecipientResolver } from "../inbound/index.js";
 import { verifyIncoming } from "../mail-auth/index.js";
-import { startListener, type FailureCheck, type InboundDeps, type RecipientResolver, type SmtpListener } from "../inbound/index.js";
+import { createEventMethods, createEventStream } from "../websocket/index.js";
+import { dkimProvider } from "./dkim.js";
+import { startHttp } from "./http.js";
 import { storeRecipientResolver } from "./recipients.js";
 import { syncConfigAccounts } from "./sync.js";
+
+/** Postwire's version (User-Agent, index page). */
+export const version = "0.1.0";
 
 /** Replacements that localserve and tests inject instead of the production parts. */
 export type AppOverrides = {
@@ -23,6 +32,8 @@ export type AppOverrides = {
   resolver?: Resolver;
   /** Domains whose SPF and DKIM are made to pass for loopback connections (localserve). */
   trustedLoopbackDomains?: string[];
+  /** Where outgoing mail goes instead of the recipient domain's MX (localserve: itself). */
+  deliveryTarget?: (ports: RunningApp["ports"]) => (domain: string) => Promise<Target[]>;
   /** Runs after migrations, before listeners start (localserve creates its account here). */
   prepare?: (database: Database) => Promise<void>;
 };
@@ -31,6 +42,7 @@ export type AppOverrides = {
 export type RunningApp = {
   database: Database;
   eventLog: EventLog;
+  delivery: Delivery;
   ports: { smtp: number | null; submission: number | null; submissions: number | null; http: number | null };
   stop(): Promise<void>;
 };
@@ -59,50 +71,98 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
     stops.push(() => eventLog.close());
     const limiter = createAuthLimiter(clock);
     const resolver = o.resolver ?? createNodeResolver();
+    const ports: RunningApp["ports"] = { smtp: null, submission: null, submissions: null, http: null };
 
-    const inboundDeps: InboundDeps = {
+    const delivery = createDelivery({
       database,
-      log: log.child({ module: "inbound" }),
+      log,
       clock,
       eventLog,
-      limiter,
+      resolver,
       hostname: config.hostname,
-      limits: {
-        maxMessageSize: config.smtp.maxMessageSize,
-        maxRecipients: config.smtp.maxRecipients,
-        maxConnectionsPerIp: config.smtp.maxConnectionsPerIp,
-        maxConnections: config.smtp.maxConnections,
-        commandTimeoutMs: durationMs(config.smtp.commandTimeout),
-        sessionTimeoutMs: durationMs(config.smtp.sessionTimeout),
-      },
-      tls: o.tls ?? (() => null),
-      allowInsecureAuth: config.smtp.allowInsecureAuth,
-      resolveRecipient: (o.resolveRecipient ?? ((d) => storeRecipientResolver(d.db)))(database),
-      simulate: o.simulate,
-      verify: (m) =>
-        verifyIncoming({
-          ...m,
-          resolver,
-          hostname: config.hostname,
-          trustedDomainsFromLoopback: o.trustedLoopbackDomains,
-          log: log.child({ module: "mail-auth" }),
-        }),
-    };
-    const ports: RunningApp["ports"] = { smtp: null, submission: null, submissions: null, http: null };
-    const listeners: [keyof RunningApp["ports"], "mx" | "submission" | "submissions", Config["smtp"]["mx"]][] = [
+      timeScale: config.queue.timeScale,
+      concurrency: config.queue.concurrency,
+      target: o.deliveryTarget?.(ports),
+      dkim: await dkimProvider(config.dataDir, log),
+    });
+
+    const inboundDeps = buildInboundDeps(config, log, { database, clock, eventLog, limiter, resolver, delivery }, o);
+    const listeners = [
       ["smtp", "mx", config.smtp.mx],
       ["submission", "submission", config.smtp.submission],
       ["submissions", "submissions", config.smtp.submissions],
-    ];
+    ] as const;
     for (const [name, kind, l] of listeners) {
       if (!l.enabled) continue;
-      const s: SmtpListener = await startListener(inboundDeps, kind, l.host, l.port);
+      const s = await startListener(inboundDeps, kind, l.host, l.port);
       stops.push(() => s.close());
       ports[name] = s.port;
     }
-    return { database, eventLog, ports, stop: stopAll };
+
+    if (config.http.enabled) {
+      const stream = createEventStream({ database, eventLog, log: log.child({ module: "websocket" }), clock, limiter });
+      const api = createApi({
+        database,
+        log,
+        clock,
+        eventLog,
+        delivery,
+        limiter,
+        hostname: config.hostname,
+        maxRequestSize: config.http.maxRequestSize,
+        maxMessageSize: config.smtp.maxMessageSize,
+        version,
+        methods: eventRoutes(createEventMethods({ database, eventLog, clock })),
+      });
+      const http = await startHttp({ app: api, stream, host: config.http.host, port: config.http.port });
+      stops.push(() => http.close());
+      ports.http = http.port;
+    }
+
+    await delivery.start();
+    stops.push(() => delivery.stop());
+    return { database, eventLog, delivery, ports, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;
   }
+}
+
+function buildInboundDeps(
+  config: Config,
+  log: Logger,
+  m: { database: Database; clock: Clock; eventLog: EventLog; limiter: ReturnType<typeof createAuthLimiter>; resolver: Resolver; delivery: Delivery },
+  o: AppOverrides,
+): InboundDeps {
+  return {
+    database: m.database,
+    log: log.child({ module: "inbound" }),
+    clock: m.clock,
+    eventLog: m.eventLog,
+    limiter: m.limiter,
+    hostname: config.hostname,
+    limits: {
+      maxMessageSize: config.smtp.maxMessageSize,
+      maxRecipients: config.smtp.maxRecipients,
+      maxConnectionsPerIp: config.smtp.maxConnectionsPerIp,
+      maxConnections: config.smtp.maxConnections,
+      commandTimeoutMs: durationMs(config.smtp.commandTimeout),
+      sessionTimeoutMs: durationMs(config.smtp.sessionTimeout),
+    },
+    tls: o.tls ?? (() => null),
+    allowInsecureAuth: config.smtp.allowInsecureAuth,
+    resolveRecipient: (o.resolveRecipient ?? ((d) => storeRecipientResolver(d.db)))(m.database),
+    simulate: o.simulate,
+    verify: (msg) =>
+      verifyIncoming({
+        ...msg,
+        resolver: m.resolver,
+        hostname: config.hostname,
+        trustedDomainsFromLoopback: o.trustedLoopbackDomains,
+        log: log.child({ module: "mail-auth" }),
+      }),
+    matchIncoming: (tx, msg) => m.delivery.handleIncoming(tx, msg),
+    submit: (tx, s) => m.delivery.submit(tx, s),
+    submitted: () => m.delivery.wake(),
+  };
 }

@@ -11,7 +11,8 @@ export async function checkMailFrom(deps: InboundDeps, kind: ListenerKind, a: SM
   const st = stateOf(session);
   st.recipients = [];
   st.outgoing = [];
-  st.messageKey = `${session.id}-${session.transaction}`;
+  // Stable across redeliveries of the same sender's mail, for scripted failure sequences.
+  st.messageKey = `mailfrom:${a.address}`;
   const args = (a.args || {}) as Record<string, string | boolean>;
   if (String(args.BODY ?? "").toUpperCase() === "BINARYMIME") throw smtpError("binaryMimeUnsupported");
   if (a.address !== "" && !isAscii(a.address) && !args.SMTPUTF8) {

@@ -8,6 +8,7 @@ import { mkdirSync } from "node:fs";
 import type { Logger } from "pino";
 import { startApp, type RunningApp } from "../app/index.js";
 import { createStaticResolver } from "../dns/index.js";
+import { createFailureSimulator } from "./failures.js";
 import { catchAllResolver, ensureLocalAccount } from "./account.js";
 import { ensureLocalCert } from "./cert.js";
 import { localserveConfig, type LocalserveFlags } from "./options.js";
@@ -31,5 +32,8 @@ export async function startLocalserve(flags: LocalserveFlags, log: Logger): Prom
       accountId = await ensureLocalAccount(database);
     },
     resolveRecipient: () => catchAllResolver(() => accountId),
+    simulate: createFailureSimulator().check,
+    // Every outgoing message, whatever its destination, is delivered back to our own MX.
+    deliveryTarget: (ports) => async () => [{ host: "127.0.0.1", port: ports.smtp ?? flags.smtpPort }],
   });
 }

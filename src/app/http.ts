@@ -1,0 +1,26 @@
+import { serve, type ServerType } from "@hono/node-server";
+import type { Hono } from "hono";
+import type { EventStream } from "../websocket/index.js";
+
+/** The HTTP listener: the webapi (hono) plus the WebSocket upgrade for the event stream. */
+export async function startHttp(o: { app: Hono; stream: EventStream; host: string; port: number }): Promise<{ port: number; close(): Promise<void> }> {
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const s = serve({ fetch: o.app.fetch, hostname: o.host, port: o.port }, () => resolve(s));
+    s.once("error", reject);
+  });
+  // Slow-loris bodies and headers are cut; webapi long polls last up to 60 s.
+  const http = server as import("node:http").Server;
+  http.requestTimeout = 120_000;
+  http.headersTimeout = 30_000;
+  const detach = o.stream.attach(http);
+  const addr = http.address();
+  return {
+    port: typeof addr === "object" && addr ? addr.port : o.port,
+    async close() {
+      detach();
+      await o.stream.close();
+      http.closeIdleConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}
