@@ -72,6 +72,8 @@ export async function startPostwire(ctx: BenchContext, o: PostwireOptions): Prom
   if (o.timeScale) args.push("--time-scale", String(o.timeScale));
   if (o.incomingWebhook) args.push("--incoming-webhook", o.incomingWebhook);
   if (o.outgoingWebhook) args.push("--outgoing-webhook", o.outgoingWebhook);
+  // Extra flags for every localserve start, e.g. BENCH_LOCALSERVE_ARGS="--log-level warn".
+  args.push(...(process.env.BENCH_LOCALSERVE_ARGS ?? "").split(/\s+/).filter(Boolean));
   const t0 = performance.now();
   const child = startChild(`postwire-${o.backend}`, process.execPath, args, { env, cwd: ctx.root });
   try {

@@ -12,8 +12,9 @@ export function machineInfo(): Record<string, string> {
   const cpuModel = cpus()[0]?.model.trim() ?? "unknown";
   const pg = pgInfo();
   const postfix = sh("postconf", ["-dh", "mail_version"], { ok: true }).trim();
-  let fsyncNote = "";
-  if (existsSync("/proc/pressure/cpu")) fsyncNote = readFileSync("/proc/pressure/cpu", "utf8").split("\n")[0] ?? "";
+  // CPU pressure at start tells whether other work shared the cores during the run.
+  let cpuPressure = "";
+  if (existsSync("/proc/pressure/cpu")) cpuPressure = readFileSync("/proc/pressure/cpu", "utf8").split("\n")[0] ?? "";
   return {
     cpu: cpuModel,
     cores: String(cpus().length),
@@ -23,7 +24,7 @@ export function machineInfo(): Record<string, string> {
     host: hostname(),
     postgres: pg.ok ? `${pg.version} (fsync=${pg.fsync}, synchronous_commit=${pg.syncCommit})` : pg.reason,
     postfix: postfix || "not installed",
-    cpuPressureAtStart: fsyncNote,
+    cpuPressureAtStart: cpuPressure,
   };
 }
 
