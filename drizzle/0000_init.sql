@@ -145,6 +145,49 @@ CREATE TABLE "event_tokens" (
 	CONSTRAINT "event_tokens_token_hash_unique" UNIQUE("token_hash")
 );
 --> statement-breakpoint
+CREATE TABLE "webhook_configs" (
+	"account_id" bigint PRIMARY KEY NOT NULL,
+	"incoming_url" text DEFAULT '' NOT NULL,
+	"incoming_authorization" text DEFAULT '' NOT NULL,
+	"incoming_source" text DEFAULT 'api' NOT NULL,
+	"incoming_disabled_at" timestamp (3) with time zone,
+	"incoming_disabled_reason" text DEFAULT '' NOT NULL,
+	"outgoing_url" text DEFAULT '' NOT NULL,
+	"outgoing_authorization" text DEFAULT '' NOT NULL,
+	"outgoing_events" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"outgoing_source" text DEFAULT 'api' NOT NULL,
+	"outgoing_disabled_at" timestamp (3) with time zone,
+	"outgoing_disabled_reason" text DEFAULT '' NOT NULL,
+	"secrets" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"secrets_source" text DEFAULT 'generated' NOT NULL,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "webhooks" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"account_id" bigint NOT NULL,
+	"origin_id" bigint,
+	"webhook_id" text NOT NULL,
+	"kind" text NOT NULL,
+	"event" text NOT NULL,
+	"event_id" bigint,
+	"queue_msg_id" bigint,
+	"message_id" bigint,
+	"url" text NOT NULL,
+	"authorization" text DEFAULT '' NOT NULL,
+	"payload" text NOT NULL,
+	"status" text DEFAULT 'pending' NOT NULL,
+	"job_id" bigint,
+	"attempts" integer DEFAULT 0 NOT NULL,
+	"results" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"superseded_by_id" bigint,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"next_attempt_at" timestamp (3) with time zone,
+	"last_attempt_at" timestamp (3) with time zone,
+	"last_activity" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"keep_until" timestamp (3) with time zone
+);
+--> statement-breakpoint
 ALTER TABLE "outbound_messages" ADD CONSTRAINT "outbound_messages_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "outbound_messages" ADD CONSTRAINT "outbound_messages_raw_id_outbound_raws_id_fk" FOREIGN KEY ("raw_id") REFERENCES "public"."outbound_raws"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "outgoing_recipients" ADD CONSTRAINT "outgoing_recipients_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -155,6 +198,8 @@ ALTER TABLE "mailboxes" ADD CONSTRAINT "mailboxes_account_id_accounts_id_fk" FOR
 ALTER TABLE "messages" ADD CONSTRAINT "messages_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "messages" ADD CONSTRAINT "messages_mailbox_id_mailboxes_id_fk" FOREIGN KEY ("mailbox_id") REFERENCES "public"."mailboxes"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "event_tokens" ADD CONSTRAINT "event_tokens_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "webhook_configs" ADD CONSTRAINT "webhook_configs_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "webhooks" ADD CONSTRAINT "webhooks_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "outbound_from_id_idx" ON "outbound_messages" USING btree ("from_id") WHERE "outbound_messages"."from_id" <> '';--> statement-breakpoint
 CREATE INDEX "outbound_account_status_idx" ON "outbound_messages" USING btree ("account_id","status","id");--> statement-breakpoint
 CREATE INDEX "outbound_recipient_idx" ON "outbound_messages" USING btree (lower("recipient"),"last_activity");--> statement-breakpoint
@@ -172,4 +217,7 @@ CREATE INDEX "messages_account_rcpt_idx" ON "messages" USING btree ("account_id"
 CREATE INDEX "jobs_due_idx" ON "jobs" USING btree ("kind","run_at","id") WHERE "jobs"."locked_by" is null;--> statement-breakpoint
 CREATE INDEX "jobs_locked_idx" ON "jobs" USING btree ("locked_at") WHERE "jobs"."locked_by" is not null;--> statement-breakpoint
 CREATE INDEX "jobs_group_idx" ON "jobs" USING btree ("group_key") WHERE "jobs"."group_key" is not null;--> statement-breakpoint
-CREATE INDEX "event_tokens_account_idx" ON "event_tokens" USING btree ("account_id","expires_at");
+CREATE INDEX "event_tokens_account_idx" ON "event_tokens" USING btree ("account_id","expires_at");--> statement-breakpoint
+CREATE INDEX "webhooks_account_idx" ON "webhooks" USING btree ("account_id","id");--> statement-breakpoint
+CREATE INDEX "webhooks_pending_msg_idx" ON "webhooks" USING btree ("queue_msg_id") WHERE "webhooks"."status" = 'pending';--> statement-breakpoint
+CREATE INDEX "webhooks_keep_until_idx" ON "webhooks" USING btree ("keep_until") WHERE "webhooks"."keep_until" is not null;

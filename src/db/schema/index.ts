@@ -4,3 +4,4 @@ export * from "./events.js";
 export * from "./queue.js";
 export * from "./delivery.js";
 export * from "./websocket.js";
+export * from "./webhooks.js";
