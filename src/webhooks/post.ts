@@ -8,7 +8,7 @@ import http from "node:http";
 import https from "node:https";
 import { performance } from "node:perf_hooks";
 import { DestinationRefusedError, InvalidWebhookUrlError } from "./errors.js";
-import { parseRetryAfter } from "./schedule.js";
+import { parseRetryAfter } from "./retry-after.js";
 import { signatureHeader, webhookTimestamp } from "./sign.js";
 import type { DestinationGuard, WebhookTarget } from "./ssrf.js";
 

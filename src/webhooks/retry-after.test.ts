@@ -1,13 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  MAX_ATTEMPTS,
-  RETRY_DELAYS_MS,
-  nextAttemptAt,
-  parseHttpDate,
-  parseRetryAfter,
-  retryDelayMs,
-} from "./schedule.js";
+import { webhookSchedule } from "../queue/index.js";
+import { MAX_ATTEMPTS, nextAttemptAt, parseHttpDate, parseRetryAfter } from "./retry-after.js";
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -15,21 +9,21 @@ const mid = () => 0.5; // no jitter
 const low = () => 0; // -1 %
 const high = () => 0.999999; // just under +1 %
 
-describe("retry schedule (mox-compat §2.6)", () => {
-  test("intervals are 1m 2m 4m 7m30s 15m 30m 1h 2h 4h 8h 16h and 12 attempts in all", () => {
-    assert.deepEqual(RETRY_DELAYS_MS, [1, 2, 4, 7.5, 15, 30, 60, 120, 240, 480, 960].map((m) => m * MIN));
+describe("webhook retry schedule (mox-compat §2.6) on the queue's backoff", () => {
+  test("waits are 1m 2m 4m 7m30s 15m 30m 1h 2h 4h 8h 16h and 12 attempts in all", () => {
+    assert.deepEqual(webhookSchedule, [1, 2, 4, 7.5, 15, 30, 60, 120, 240, 480, 960].map((m) => m * MIN));
     assert.equal(MAX_ATTEMPTS, 12);
   });
 
   test("cumulative start times match the spec when every attempt fails at once", () => {
-    const t0 = new Date(Date.UTC(2024, 2, 27));
+    const t0 = Date.UTC(2024, 2, 27);
     const starts = [t0];
     for (let n = 1; ; n++) {
-      const next = nextAttemptAt(n, starts[n - 1]!, mid);
-      if (!next) break;
+      const next = nextAttemptAt(n, starts[n - 1]!, { random: mid });
+      if (next === null) break;
       starts.push(next);
     }
-    const offsets = starts.map((d) => (d.getTime() - t0.getTime()) / 1000);
+    const offsets = starts.map((d) => (d - t0) / 1000);
     const expected = ["0", "1m", "3m", "7m", "14m30s", "29m30s", "59m30s", "1h59m30s", "3h59m30s", "7h59m30s", "15h59m30s", "31h59m30s"];
     const seconds = (s: string) =>
       [...s.matchAll(/(\d+)([hms])/g)].reduce((acc, [, v, u]) => acc + Number(v) * { h: 3600, m: 60, s: 1 }[u as "h" | "m" | "s"], 0);
@@ -39,42 +33,38 @@ describe("retry schedule (mox-compat §2.6)", () => {
 
   test("jitter stays within ±1 %", () => {
     for (let n = 1; n < MAX_ATTEMPTS; n++) {
-      const base = RETRY_DELAYS_MS[n - 1]!;
-      assert.equal(retryDelayMs(n, low), Math.round(base * 0.99));
-      const hi = retryDelayMs(n, high)!;
+      const base = webhookSchedule[n - 1]!;
+      assert.equal(nextAttemptAt(n, 0, { random: low }), Math.round(base * 0.99));
+      const hi = nextAttemptAt(n, 0, { random: high })!;
       assert.ok(hi > base && hi <= base * 1.01, `${n}: ${hi}`);
     }
   });
 
   test("after attempt 12 there is no next attempt", () => {
-    assert.equal(nextAttemptAt(12, new Date(0), mid), null);
-    assert.equal(retryDelayMs(13, mid), null);
-    assert.throws(() => retryDelayMs(0, mid), RangeError);
-    assert.throws(() => retryDelayMs(1.5, mid), RangeError);
+    assert.equal(nextAttemptAt(12, 0, { random: mid }), null);
+    assert.equal(nextAttemptAt(13, 0, { random: mid }), null);
   });
 
-  test("Retry-After replaces the interval, clamped to [1 min, 16 h], jitter only upward", () => {
-    assert.equal(retryDelayMs(1, low, { retryAfterMs: 120_000 }), 120_000);
-    assert.equal(retryDelayMs(9, low, { retryAfterMs: 120_000 }), 120_000);
-    assert.equal(retryDelayMs(1, low, { retryAfterMs: 0 }), MIN);
-    assert.equal(retryDelayMs(1, low, { retryAfterMs: 100 * HOUR }), 16 * HOUR);
-    const up = retryDelayMs(1, high, { retryAfterMs: 120_000 })!;
-    assert.ok(up >= 120_000 && up <= 121_200);
-    assert.equal(retryDelayMs(12, low, { retryAfterMs: 120_000 }), null);
+  test("Retry-After lengthens a wait up to 16 h but never shortens it", () => {
+    // Longer than the regular wait: honoured.
+    assert.equal(nextAttemptAt(1, 0, { random: mid, retryAfterMs: 120_000 }), 120_000);
+    // Shorter than the regular wait (15 min after attempt 5) or 0: the schedule wins.
+    assert.equal(nextAttemptAt(5, 0, { random: mid, retryAfterMs: 120_000 }), 15 * MIN);
+    assert.equal(nextAttemptAt(1, 0, { random: mid, retryAfterMs: 0 }), MIN);
+    // Beyond the longest wait: clamped to 16 h.
+    assert.equal(nextAttemptAt(1, 0, { random: mid, retryAfterMs: 100 * HOUR }), 16 * HOUR);
+    assert.equal(nextAttemptAt(12, 0, { random: mid, retryAfterMs: 120_000 }), null);
   });
 
   test("a Retry-After delay counts from the end of the attempt when given", () => {
-    const start = new Date(1_000_000);
-    const finishedAt = new Date(1_025_000);
-    assert.equal(nextAttemptAt(1, start, low, { retryAfterMs: 120_000, finishedAt })!.getTime(), 1_145_000);
-    assert.equal(nextAttemptAt(1, start, mid, { finishedAt })!.getTime(), 1_060_000);
+    assert.equal(nextAttemptAt(1, 1_000_000, { random: mid, retryAfterMs: 120_000, finishedAt: 1_025_000 }), 1_145_000);
+    assert.equal(nextAttemptAt(1, 1_000_000, { random: mid, finishedAt: 1_025_000 }), 1_060_000);
   });
 
-  test("time scale divides every delay after bounds and jitter", () => {
-    assert.equal(retryDelayMs(1, mid, { timeScale: 60 }), 1000);
-    assert.equal(retryDelayMs(11, mid, { timeScale: 3600 }), 16_000);
-    assert.equal(retryDelayMs(1, low, { timeScale: 60, retryAfterMs: 1000 }), 1000);
-    assert.throws(() => retryDelayMs(1, mid, { timeScale: 0 }), RangeError);
+  test("time scale divides every wait after bounds and jitter", () => {
+    assert.equal(nextAttemptAt(1, 0, { random: mid, timeScale: 60 }), 1000);
+    assert.equal(nextAttemptAt(11, 0, { random: mid, timeScale: 3600 }), 16_000);
+    assert.equal(nextAttemptAt(1, 0, { random: mid, timeScale: 60, retryAfterMs: 120_000 }), 2000);
   });
 });
 
