@@ -55,6 +55,7 @@ type Feed = {
 export function createHub(deps: { database: Database; eventLog: EventLog; log: Logger; onSlowConsumer(sub: Subscriber): void }, o: HubOptions): Hub {
   const { eventLog, log } = deps;
   const db = deps.database.db;
+  const singleSession = deps.database.kind === "pglite";
   const feeds = new Map<number, Feed>();
   const counters = { framesSent: 0, slowConsumers: 0, reads: 0 };
   let closed = false;
@@ -96,7 +97,9 @@ export function createHub(deps: { database: Database; eventLog: EventLog; log: L
         feed.dirty = false;
         const woken = feed.woken;
         feed.woken = false;
-        const snap = await currentSnapshot(db); // taken after the wakes this pass answers
+        // Taken after the wakes this pass answers. PGlite is one session: no transaction can be
+        // open while this reads, so nothing is ever hidden and the query is skipped.
+        const snap = singleSession ? null : await currentSnapshot(db);
         for (;;) {
           counters.reads++;
           const page = await eventLog.read({ accountId: feed.accountId, after: feed.head, limit: o.pageSize });
@@ -106,7 +109,8 @@ export function createHub(deps: { database: Database; eventLog: EventLog; log: L
         // A woken pass must be followed by a read with xmin >= this snapshot's xmax, unless no
         // transaction was open (xmin = xmax: the read saw every commit). Any pass satisfies an
         // earlier target its snapshot has reached.
-        if (woken) feed.settleAt = snap.xmin < snap.xmax ? snap.xmax : null;
+        if (!snap) feed.settleAt = null;
+        else if (woken) feed.settleAt = snap.xmin < snap.xmax ? snap.xmax : null;
         else if (feed.settleAt !== null && snap.xmin >= feed.settleAt) feed.settleAt = null;
       } while (feed.dirty && !closed);
     } catch (err) {
