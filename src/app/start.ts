@@ -9,7 +9,7 @@ import { createDelivery, type Delivery, type Target } from "../delivery/index.js
 import { createNodeResolver, type Resolver } from "../dns/index.js";
 import { createEventLog, type EventLog } from "../events/index.js";
 import { startListener, type FailureCheck, type InboundDeps, type RecipientResolver } from "../inbound/index.js";
-import { verifyIncoming } from "../mail-auth/index.js";
+import { verifyIncoming, type TxtRecord } from "../mail-auth/index.js";
 import { createEventMethods, createEventStream } from "../websocket/index.js";
 import { dkimProvider } from "./dkim.js";
 import { startHttp } from "./http.js";
@@ -32,6 +32,8 @@ export type AppOverrides = {
   resolver?: Resolver;
   /** Domains whose SPF and DKIM are made to pass for loopback connections (localserve). */
   trustedLoopbackDomains?: string[];
+  /** Our own DKIM records, served under the loopback-trust policy (localserve). */
+  trustedDkimRecords?: TxtRecord[];
   /** Where outgoing mail goes instead of the recipient domain's MX (localserve: itself). */
   deliveryTarget?: (ports: RunningApp["ports"]) => (domain: string) => Promise<Target[]>;
   /** Runs after migrations, before listeners start (localserve creates its account here). */
@@ -159,6 +161,7 @@ function buildInboundDeps(
         resolver: m.resolver,
         hostname: config.hostname,
         trustedDomainsFromLoopback: o.trustedLoopbackDomains,
+        trustedDkimRecords: o.trustedDkimRecords,
         log: log.child({ module: "mail-auth" }),
       }),
     matchIncoming: (tx, msg) => m.delivery.handleIncoming(tx, msg),

@@ -11,6 +11,7 @@ import { createStaticResolver } from "../dns/index.js";
 import { createFailureSimulator } from "./failures.js";
 import { catchAllResolver, ensureLocalAccount } from "./account.js";
 import { ensureLocalCert } from "./cert.js";
+import { ensureLocalDkim } from "./dkim.js";
 import { localserveConfig, type LocalserveFlags } from "./options.js";
 
 export { localserveDefaults, localserveConfig, type LocalserveFlags } from "./options.js";
@@ -21,13 +22,14 @@ export { localAccount } from "./account.js";
 export async function startLocalserve(flags: LocalserveFlags, log: Logger): Promise<RunningApp> {
   const config = localserveConfig(flags);
   mkdirSync(config.dataDir, { recursive: true });
-  const tls = await ensureLocalCert(config.dataDir);
+  const [tls, dkimRecord] = await Promise.all([ensureLocalCert(config.dataDir), ensureLocalDkim(config.dataDir)]);
   let accountId = 0;
   return startApp(config, log, {
     tls: () => tls,
     // No DNS: nothing in localserve may reach the internet. Hosted mail from loopback passes.
     resolver: createStaticResolver({}),
     trustedLoopbackDomains: ["localhost"],
+    trustedDkimRecords: [dkimRecord],
     prepare: async (database) => {
       accountId = await ensureLocalAccount(database);
     },
