@@ -12,12 +12,18 @@ import { appendEvent, makeAccount, payloadFor, startRealtime, type Realtime } fr
 
 const chromiumPath = "/usr/bin/chromium";
 
+/** What the page keeps on its global object (`globalThis` is `window` there). */
+type PageState = { got: { at: number; data: string }[]; closeCode: number | null; opened: boolean };
+
 // The page: connects to the URL in its query string and records frames and the close code.
 const page = `<!doctype html><meta charset="utf-8"><title>events</title><script>
 window.got = []; window.closeCode = null; window.opened = false;
 const ws = new WebSocket(new URLSearchParams(location.search).get("ws"));
 ws.onopen = () => (window.opened = true);
-ws.onmessage = (e) => window.got.push({ at: performance.timeOrigin + performance.now(), data: e.data });
+ws.onmessage = (e) => {
+  window.got.push({ at: performance.timeOrigin + performance.now(), data: e.data });
+  if (window.__frame) window.__frame(window.got.length);
+};
 ws.onclose = (e) => (window.closeCode = e.code);
 </script>`;
 
@@ -45,8 +51,9 @@ describe("realtime: browser token flow (headless Chromium)", { skip: !existsSync
   });
 
   /** Opens the page from `origin` (localhost or 127.0.0.1 give two origins on one server). */
-  async function open(host: string, wsUrl: string) {
+  async function open(host: string, wsUrl: string, onFrame?: (count: number) => void) {
     const p = await browser.newPage();
+    if (onFrame) await p.exposeFunction("__frame", onFrame);
     await p.goto(`http://${host}:${pagePort}/?ws=${encodeURIComponent(wsUrl)}`);
     return p;
   }
@@ -54,17 +61,19 @@ describe("realtime: browser token flow (headless Chromium)", { skip: !existsSync
   it("receives events with a token bound to the page's origin, then resumes from its cursor", async () => {
     const origin = `http://localhost:${pagePort}`;
     const { token } = await rt.methods.createToken(acc, { addresses: ["web@w.test"], kinds: [], origin, sourceIp: "", validSeconds: 300 });
-    const p = await open("localhost", rt.url(`token=${token}`));
-    await p.waitForFunction(() => (window as unknown as { got: unknown[] }).got.length >= 1);
+    // The page reports each frame back over CDP: arrival is timed on this process's clock, so
+    // the figure is an upper bound (it includes the report's own trip).
+    const arrived = new Map<number, number>();
+    const p = await open("localhost", rt.url(`token=${token}`), (count) => void arrived.set(count, performance.now()));
+    await p.waitForFunction(() => (globalThis as unknown as PageState).got.length >= 1);
     const latencies: number[] = [];
     for (let i = 1; i <= 20; i++) {
       await appendEvent(rt.eventLog, rt.database, acc, "web@w.test", payloadFor(i));
-      const committed = Date.now();
-      await p.waitForFunction((n) => (window as unknown as { got: unknown[] }).got.length >= n, 1 + i);
-      const at = await p.evaluate((n) => (window as unknown as { got: { at: number }[] }).got[n]!.at, i);
-      latencies.push(at - committed);
+      const committed = performance.now();
+      while (!arrived.has(1 + i)) await new Promise((r) => setImmediate(r));
+      latencies.push(arrived.get(1 + i)! - committed);
     }
-    const got = await p.evaluate(() => (window as unknown as { got: { data: string }[] }).got.map((g) => g.data));
+    const got = await p.evaluate(() => (globalThis as unknown as PageState).got.map((g) => g.data));
     const frames = got.map((d) => JSON.parse(d) as { msg?: string; Cursor?: string; Payload?: { Meta: { MsgID: number } } });
     assert.equal(frames[0]!.msg, "Listening");
     assert.deepEqual(frames.slice(1).map((f) => f.Payload!.Meta.MsgID), Array.from({ length: 20 }, (_, i) => i + 1));
@@ -76,8 +85,8 @@ describe("realtime: browser token flow (headless Chromium)", { skip: !existsSync
     await p.close();
     for (let i = 21; i <= 23; i++) await appendEvent(rt.eventLog, rt.database, acc, "web@w.test", payloadFor(i));
     const again = await open("localhost", rt.url(`token=${token}&since=${encodeURIComponent(last)}`));
-    await again.waitForFunction(() => (window as unknown as { got: unknown[] }).got.length >= 4);
-    const resumed = await again.evaluate(() => (window as unknown as { got: { data: string }[] }).got.map((g) => g.data));
+    await again.waitForFunction(() => (globalThis as unknown as PageState).got.length >= 4);
+    const resumed = await again.evaluate(() => (globalThis as unknown as PageState).got.map((g) => g.data));
     assert.deepEqual(resumed.slice(1).map((d) => (JSON.parse(d) as { Payload: { Meta: { MsgID: number } } }).Payload.Meta.MsgID), [21, 22, 23]);
     await again.close();
   });
@@ -87,8 +96,8 @@ describe("realtime: browser token flow (headless Chromium)", { skip: !existsSync
     const { token } = await rt.methods.createToken(acc, { addresses: [], kinds: [], origin, sourceIp: "", validSeconds: 300 });
     for (const url of [rt.url(`token=${token}`), rt.url()]) {
       const p = await open("127.0.0.1", url); // a different origin than the token's
-      await p.waitForFunction(() => (window as unknown as { closeCode: number | null }).closeCode !== null);
-      const r = await p.evaluate(() => ({ opened: (window as unknown as { opened: boolean }).opened, got: (window as unknown as { got: unknown[] }).got.length }));
+      await p.waitForFunction(() => (globalThis as unknown as PageState).closeCode !== null);
+      const r = await p.evaluate(() => ({ opened: (globalThis as unknown as PageState).opened, got: (globalThis as unknown as PageState).got.length }));
       assert.deepEqual(r, { opened: false, got: 0 });
       await p.close();
     }
