@@ -8,7 +8,10 @@ export type WebhookErrorCode =
   | "webhook_invalid_secret"
   | "webhook_invalid_url"
   | "webhook_destination_refused"
-  | "webhook_limiter_misuse";
+  | "webhook_limiter_misuse"
+  | "webhook_not_found"
+  | "webhook_not_retired"
+  | "webhook_invalid_config";
 
 /** Base class for errors raised by the webhooks module. */
 export class WebhookError extends Error {
@@ -54,5 +57,26 @@ export class DestinationRefusedError extends WebhookError {
 export class LimiterMisuseError extends WebhookError {
   constructor(message: string) {
     super("webhook_limiter_misuse", message);
+  }
+}
+
+/** No webhook with that id in the caller's account (user error). */
+export class WebhookNotFoundError extends WebhookError {
+  constructor(message: string) {
+    super("webhook_not_found", message);
+  }
+}
+
+/** Redelivery asked for a webhook that is still pending (user error). */
+export class WebhookNotRetiredError extends WebhookError {
+  constructor(message: string) {
+    super("webhook_not_retired", message);
+  }
+}
+
+/** A webhook setting is unusable: unknown event name, bad filter or paging value (user error). */
+export class InvalidWebhookConfigError extends WebhookError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("webhook_invalid_config", message, options);
   }
 }

@@ -1,0 +1,83 @@
+/**
+ * Concurrency of webhook delivery in one process, in two stages:
+ * - the queue runner's KeyGate admits claimed jobs per URL up to a hold cap, and reports a URL
+ *   as saturated once `perUrl` of its jobs are held, so further claims skip it;
+ * - a held job then waits in `slot(url)` for one of the URL's `perUrl` POST slots (limiter.ts).
+ * Why not the plain limiter as the gate: a claim takes up to (free slots) due jobs in run_at
+ * order, and with one busy URL nearly all of them would be refused by the gate and handed back
+ * with one UPDATE each, on every completion. Holding extra jobs per URL makes that rare, and the
+ * cap leaves `overall - cap` slots to other URLs, so a slow URL never holds them back.
+ */
+import type { KeyGate } from "../queue/index.js";
+import { LimiterMisuseError } from "./errors.js";
+import { createConcurrencyLimiter } from "./limiter.js";
+
+/** The runner gate plus POST slots. */
+export interface Admission extends KeyGate {
+  /** Waits for a POST slot of `key` (FIFO per key); call the returned function when done. */
+  slot(key: string): Promise<() => void>;
+  /** POSTs in flight, for a key or overall. */
+  posting(key?: string): number;
+  /** Jobs held (admitted by the gate), for a key or overall. */
+  held(key?: string): number;
+}
+
+/** The most claimed jobs one URL may hold: all but a reserve left for other URLs. */
+export function holdCap(perUrl: number, overall: number): number {
+  const reserve = Math.max(2 * perUrl, Math.floor(overall / 4));
+  return Math.max(Math.min(perUrl, overall), overall - reserve);
+}
+
+/** Creates the admission for `perUrl` POSTs per URL and `overall` held jobs in total. */
+export function createAdmission(o: { perUrl: number; overall: number }): Admission {
+  const cap = holdCap(o.perUrl, o.overall);
+  const held = new Map<string, number>();
+  let total = 0;
+  const post = createConcurrencyLimiter({ perKey: o.perUrl, overall: o.overall });
+  const waiters = new Map<string, (() => void)[]>();
+
+  post.onRelease((key) => {
+    const q = waiters.get(key);
+    if (!q?.length || !post.tryAcquire(key)) return;
+    const next = q.shift()!;
+    if (q.length === 0) waiters.delete(key);
+    next();
+  });
+
+  const grant = (key: string): (() => void) => {
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      post.release(key);
+    };
+  };
+
+  return {
+    tryAcquire(key) {
+      const n = held.get(key) ?? 0;
+      if (n >= cap || total >= o.overall) return false;
+      held.set(key, n + 1);
+      total++;
+      return true;
+    },
+    release(key) {
+      const n = held.get(key) ?? 0;
+      if (n === 0) throw new LimiterMisuseError(`webhook admission: release without acquire for ${key}`);
+      if (n === 1) held.delete(key);
+      else held.set(key, n - 1);
+      total--;
+    },
+    saturatedKeys: () => [...held].filter(([, n]) => n >= o.perUrl).map(([k]) => k),
+    slot(key) {
+      if (!waiters.has(key) && post.tryAcquire(key)) return Promise.resolve(grant(key));
+      return new Promise((resolve) => {
+        const q = waiters.get(key) ?? [];
+        q.push(() => resolve(grant(key)));
+        waiters.set(key, q);
+      });
+    },
+    posting: (key) => post.inFlight(key),
+    held: (key) => (key === undefined ? total : (held.get(key) ?? 0)),
+  };
+}

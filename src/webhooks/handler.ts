@@ -1,0 +1,123 @@
+// The queue handler for kind "webhook" (mox-compat §2.5–2.8): wait for a POST slot of the URL,
+// count the attempt in the database, POST without any transaction open, then record the result
+// in one transaction that also completes or reschedules the job. 2xx retires the webhook as
+// delivered; 410 disables the target and retires it as failed; other failures are retried on
+// the schedule until the 12th; a webhook superseded during its POST keeps the late result.
+import type { Logger } from "pino";
+import type { Clock } from "../clock/index.js";
+import type { Db, Tx } from "../db/index.js";
+import { completeJob, rescheduleJob, type Job, type JobHandler } from "../queue/index.js";
+import type { Admission } from "./admission.js";
+import { disableTarget, loadConfigRow, type ConfigRow } from "./config.js";
+import type { PostResult, WebhookPoster } from "./post.js";
+import { beginAttempt, loadWebhook, lockWebhook, markRetrying, retireWebhooks, setResults, withResult, type WebhookRow } from "./queries.js";
+import { nextAttemptAt } from "./retry-after.js";
+import type { WebhookAttempt } from "../db/schema/index.js";
+
+/** What the handler needs. */
+export type HandlerCtx = {
+  db: Db;
+  log: Logger;
+  clock: Clock;
+  poster: WebhookPoster;
+  admission: Admission;
+  timeScale: number;
+  random: () => number;
+};
+
+/** Creates the handler; see the file comment. */
+export function createWebhookHandler(ctx: HandlerCtx): JobHandler {
+  return async (job) => {
+    const id = Number(job.payload.webhook);
+    const first = await loadWebhook(ctx.db, id);
+    if (!first || first.status !== "pending") {
+      // Superseded or removed before any POST started: nothing to send.
+      await completeJob(ctx.db, job);
+      return;
+    }
+    const release = await ctx.admission.slot(first.url);
+    try {
+      await deliver(ctx, job, id);
+    } finally {
+      release();
+    }
+  };
+}
+
+async function deliver(ctx: HandlerCtx, job: Job, id: number): Promise<void> {
+  const row = await loadWebhook(ctx.db, id);
+  if (!row || row.status !== "pending") return void (await completeJob(ctx.db, job));
+  const cfg = await loadConfigRow(ctx.db, row.accountId);
+  const start = ctx.clock.now();
+  if (cfg && disabledFor(cfg, row)) {
+    // The receiver asked (410) not to be called any more: fail without a POST.
+    const error = `not sent: ${row.kind} webhook endpoint disabled (${cfg[`${row.kind}DisabledReason`]})`;
+    const entry = { attempt: row.attempts, start: new Date(start).toISOString(), durationMs: 0, url: row.url, success: false, code: 0, error, response: "" };
+    await ctx.db.transaction((tx) => retire(tx, job, row, "failed", [...row.results, entry], new Date(start)));
+    return;
+  }
+  const attempt = await beginAttempt(ctx.db, id, new Date(start));
+  if (attempt === null) return void (await completeJob(ctx.db, job));
+  const log = ctx.log.child({ webhook: id, jobId: job.id, attempt });
+  const result = await ctx.poster.post({
+    url: row.url,
+    body: row.payload,
+    hookId: row.originId ?? row.id,
+    webhookId: row.webhookId,
+    attempt,
+    authorization: row.authorization || undefined,
+    secrets: cfg?.secrets ?? [],
+  });
+  log.debug({ status: result.status, ok: result.ok, durationMs: result.durationMs }, "webhook attempt done");
+  const entry: WebhookAttempt = {
+    attempt,
+    start: new Date(start).toISOString(),
+    durationMs: result.durationMs,
+    url: row.url,
+    success: result.ok,
+    code: result.status,
+    error: result.error ?? "",
+    response: result.responseHead,
+  };
+  await ctx.db.transaction((tx) => record(ctx, tx, job, id, entry, result, start));
+}
+
+async function record(ctx: HandlerCtx, tx: Tx, job: Job, id: number, entry: WebhookAttempt, result: PostResult, start: number): Promise<void> {
+  const now = new Date(ctx.clock.now());
+  const row = await lockWebhook(tx, id);
+  if (!row) return void (await completeJob(tx, job)); // removed (account deleted, or keep period 0)
+  if (row.status !== "pending") {
+    // Superseded (or canceled) while the POST ran: keep the result on the retired row.
+    const late = { ...entry, error: `${entry.error}${entry.error ? " " : ""}(${row.status})` };
+    await setResults(tx, id, withResult(row.results, late), now);
+    return void (await completeJob(tx, job));
+  }
+  const results = withResult(row.results, entry);
+  if (result.ok) return retire(tx, job, row, "delivered", results, now);
+  if (result.disable) {
+    const reason = `receiver answered 410 Gone at ${now.toISOString()}; disabled until reconfigured`;
+    await disableTarget(tx, row.accountId, row.kind, row.url, reason, now);
+    const last = { ...entry, error: `${entry.error}; endpoint disabled until reconfigured` };
+    return retire(tx, job, row, "failed", withResult(row.results, last), now);
+  }
+  const next = nextAttemptAt(entry.attempt, start, {
+    retryAfterMs: result.retryAfterMs,
+    finishedAt: now.getTime(),
+    timeScale: ctx.timeScale,
+    random: ctx.random,
+  });
+  if (next === null) return retire(tx, job, row, "failed", results, now);
+  await markRetrying(tx, id, results, new Date(next), now);
+  await rescheduleJob(tx, job, new Date(next), entry.error);
+}
+
+function disabledFor(cfg: ConfigRow, row: WebhookRow): boolean {
+  return row.kind === "incoming"
+    ? cfg.incomingDisabledAt !== null && cfg.incomingUrl === row.url
+    : cfg.outgoingDisabledAt !== null && cfg.outgoingUrl === row.url;
+}
+
+async function retire(tx: Tx, job: Job, row: WebhookRow, status: "delivered" | "failed", results: WebhookAttempt[], now: Date): Promise<void> {
+  await retireWebhooks(tx, [row.id], { accountId: row.accountId, status, now, results });
+  await completeJob(tx, job);
+}

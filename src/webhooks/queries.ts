@@ -1,0 +1,157 @@
+// SQL on the webhooks table (the only place it is queried). Retiring is one UPDATE that also
+// sets keepUntil; with a keep period of 0 the row is deleted instead (mox keeps nothing then).
+import { and, desc, eq, gte, inArray, isNotNull, lt, lte, ne, sql, type SQL } from "drizzle-orm";
+import { type DbOrTx, type Tx, schema } from "../db/index.js";
+import type { WebhookAttempt, WebhookKind, WebhookStatus } from "../db/schema/index.js";
+import { getAccount } from "../store/index.js";
+
+const { webhooks } = schema;
+
+/** A webhook row, pending or retired. */
+export type WebhookRow = typeof webhooks.$inferSelect;
+/** What the outbox and redelivery insert. */
+export type NewWebhook = Omit<typeof webhooks.$inferInsert, "id">;
+
+/** Inserts a pending webhook. */
+export async function insertWebhook(tx: Tx, w: NewWebhook): Promise<WebhookRow> {
+  const [row] = await tx.insert(webhooks).values(w).returning();
+  return row!;
+}
+
+/** Records the queue job that delivers a pending webhook. */
+export async function setJobId(tx: Tx, id: number, jobId: number): Promise<void> {
+  await tx.update(webhooks).set({ jobId }).where(eq(webhooks.id, id));
+}
+
+/**
+ * Locks the pending outgoing webhooks of a queue message (at most one in practice). Events of
+ * one message are appended by transactions that first update that message's row, so they are
+ * already serialized; the row lock keeps a concurrent handler from retiring it under us.
+ */
+export async function lockPendingForMessage(tx: Tx, accountId: number, queueMsgId: number): Promise<WebhookRow[]> {
+  return tx
+    .select()
+    .from(webhooks)
+    .where(
+      and(eq(webhooks.accountId, accountId), eq(webhooks.queueMsgId, queueMsgId), eq(webhooks.status, "pending"), eq(webhooks.kind, "outgoing")),
+    )
+    .for("update");
+}
+
+/** Loads one webhook. */
+export async function loadWebhook(db: DbOrTx, id: number): Promise<WebhookRow | null> {
+  const [row] = await db.select().from(webhooks).where(eq(webhooks.id, id));
+  return row ?? null;
+}
+
+/** Loads and row-locks one webhook inside a transaction. */
+export async function lockWebhook(tx: Tx, id: number): Promise<WebhookRow | null> {
+  const [row] = await tx.select().from(webhooks).where(eq(webhooks.id, id)).for("update");
+  return row ?? null;
+}
+
+/** Error text of an attempt whose result never came (the process stopped during the POST). */
+export const interruptedError = "no result: the process stopped during the attempt";
+
+/**
+ * Counts an attempt and records a placeholder result before the POST, in its own committed
+ * statement, so a crash during the POST leaves the attempt visible and the retry numbered after
+ * it. Returns the attempt number, or null when the webhook is no longer pending.
+ */
+export async function beginAttempt(db: DbOrTx, id: number, start: Date): Promise<number | null> {
+  const w = webhooks;
+  const placeholder = sql`jsonb_build_array(jsonb_build_object(
+    'attempt', ${w.attempts} + 1, 'start', ${start.toISOString()}::text, 'durationMs', 0, 'url', ${w.url},
+    'success', false, 'code', 0, 'error', ${interruptedError}::text, 'response', ''))`;
+  const [row] = await db
+    .update(w)
+    .set({ attempts: sql`${w.attempts} + 1`, lastAttemptAt: start, lastActivity: start, results: sql`${w.results} || ${placeholder}` })
+    .where(and(eq(w.id, id), eq(w.status, "pending")))
+    .returning({ attempts: w.attempts });
+  return row ? row.attempts : null;
+}
+
+/** The results with attempt `r.attempt`'s placeholder replaced by `r` (appended when missing). */
+export function withResult(results: readonly WebhookAttempt[], r: WebhookAttempt): WebhookAttempt[] {
+  const i = results.findLastIndex((x) => x.attempt === r.attempt);
+  return i < 0 ? [...results, r] : [...results.slice(0, i), r, ...results.slice(i + 1)];
+}
+
+/** Keeps a pending webhook pending with new results and its next attempt time. */
+export async function markRetrying(tx: Tx, id: number, results: WebhookAttempt[], next: Date, now: Date): Promise<void> {
+  await tx.update(webhooks).set({ results, nextAttemptAt: next, lastActivity: now }).where(eq(webhooks.id, id));
+}
+
+/** Updates the results of a retired webhook (a late result of a superseded one). */
+export async function setResults(tx: Tx, id: number, results: WebhookAttempt[], now: Date): Promise<void> {
+  await tx.update(webhooks).set({ results, lastActivity: now }).where(eq(webhooks.id, id));
+}
+
+/** How long an account keeps retired webhooks; 7 days when the account is gone (mox). */
+export async function keepPeriod(tx: DbOrTx, accountId: number): Promise<number> {
+  const acc = await getAccount(tx, accountId);
+  return acc ? acc.settings.keepRetiredWebhookMs : 7 * 24 * 3_600_000;
+}
+
+/** Retires webhooks with a final status; deleted at once when the account keeps nothing. */
+export async function retireWebhooks(
+  tx: Tx,
+  ids: number[],
+  o: { accountId: number; status: Exclude<WebhookStatus, "pending">; now: Date; results?: WebhookAttempt[]; supersededById?: number },
+): Promise<void> {
+  if (ids.length === 0) return;
+  const keep = await keepPeriod(tx, o.accountId);
+  if (keep <= 0) {
+    await tx.delete(webhooks).where(inArray(webhooks.id, ids));
+    return;
+  }
+  await tx
+    .update(webhooks)
+    .set({
+      status: o.status,
+      jobId: null,
+      nextAttemptAt: null,
+      lastActivity: o.now,
+      keepUntil: new Date(o.now.getTime() + keep),
+      ...(o.results ? { results: o.results } : {}),
+      ...(o.supersededById !== undefined ? { supersededById: o.supersededById } : {}),
+    })
+    .where(inArray(webhooks.id, ids));
+}
+
+/** Filter of {@link listWebhooks}; empty strings and null mean "any". */
+export type WebhookFilter = {
+  accountId: number;
+  kind: WebhookKind | "";
+  event: string;
+  /** A status, or "retired" for every final status. */
+  status: WebhookStatus | "retired" | "";
+  since: Date | null;
+  until: Date | null;
+  /** Rows with a smaller id than this (the previous page's last). */
+  beforeId: number | null;
+  limit: number;
+};
+
+/** Webhooks of an account, newest first. */
+export async function listWebhooks(db: DbOrTx, f: WebhookFilter): Promise<WebhookRow[]> {
+  const w = webhooks;
+  const conds: SQL[] = [eq(w.accountId, f.accountId)];
+  if (f.kind) conds.push(eq(w.kind, f.kind));
+  if (f.event) conds.push(eq(w.event, f.event));
+  if (f.status === "retired") conds.push(ne(w.status, "pending"));
+  else if (f.status) conds.push(eq(w.status, f.status));
+  if (f.since) conds.push(gte(w.createdAt, f.since));
+  if (f.until) conds.push(lte(w.createdAt, f.until));
+  if (f.beforeId !== null) conds.push(lt(w.id, f.beforeId));
+  return db.select().from(w).where(and(...conds)).orderBy(desc(w.id)).limit(f.limit);
+}
+
+/** Removes retired webhooks past keepUntil; returns how many. */
+export async function removeExpired(db: DbOrTx, now: Date): Promise<number> {
+  const r = await db
+    .delete(webhooks)
+    .where(and(isNotNull(webhooks.keepUntil), lt(webhooks.keepUntil, now)))
+    .returning({ id: webhooks.id });
+  return r.length;
+}
