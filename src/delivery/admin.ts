@@ -1,7 +1,6 @@
 // Operator actions on the outgoing queue (mox-compat §3.3 "Admin"): list, hold/release,
 // retry now, fail (failure DSN + `failed` event) and drop (`canceled` event, no DSN).
 import { cancelUnclaimedJobs, setJobsRunAt } from "../queue/index.js";
-import { getAccount } from "../store/index.js";
 import { prepareDsn, storeDsn } from "./dsn.js";
 import { appendOutgoing } from "./events.js";
 import { listOutbound, loadOutbound, retireRow, setHold, setNextAttempt, type OutboundRow } from "./queries.js";
@@ -62,9 +61,8 @@ async function finish(ctx: Ctx, ids: number[], status: "failed" | "canceled"): P
   let changed = 0;
   await ctx.db.transaction(async (tx) => {
     for (const [i, r] of queued.entries()) {
-      const keep = (await getAccount(tx, r.accountId))?.settings.keepRetiredMessageMs ?? 0;
       const result = { start: now.toISOString(), durationMs: 0, success: false, code: 0, secode: "", error: canceledError };
-      const row = await retireRow(tx, r.id, { status, result, now, keepUntil: new Date(now.getTime() + keep) });
+      const row = await retireRow(tx, r.id, { status, result, now });
       if (!row) continue;
       await cancelUnclaimedJobs(tx, jobIds([r]));
       await appendOutgoing(ctx.eventLog, tx, row, status, { error: canceledError }, now);

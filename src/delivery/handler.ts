@@ -32,7 +32,8 @@ export function createDeliveryHandler(ctx: Ctx): JobHandler {
     try {
       // Siblings from the same claim start synchronously after us and join here.
       await Promise.resolve();
-      const more = job.groupKey ? await claimGroup(ctx, job, maxBatch - batch.jobs.length) : [];
+      const alone = Number(job.payload.groupSize ?? 0) === 1;
+      const more = job.groupKey && !alone ? await claimGroup(ctx, job, maxBatch - batch.jobs.length) : [];
       open.delete(key);
       await deliverBatch(ctx, [...batch.jobs, ...more]);
     } finally {

@@ -3,7 +3,6 @@
 // Only rows still queued change, so a late or repeated outcome is a no-op.
 import type { Tx } from "../db/index.js";
 import { completeJob, deliverySchedule, maxAttempts, rescheduleJob, retryDelay, type Job } from "../queue/index.js";
-import { getAccount } from "../store/index.js";
 import type { Outcome } from "./attempt.js";
 import { prepareDsn, storeDsn, type PreparedDsn } from "./dsn.js";
 import { appendOutgoing } from "./events.js";
@@ -27,10 +26,9 @@ export async function recordOutcomes(ctx: Ctx, items: Item[], outcomes: Outcome[
   const dsns = await Promise.all(items.map((it, i) => dsnFor(ctx, it, outcomes[i]!, now)));
   const accounts = new Set<number>();
   await ctx.db.transaction(async (tx) => {
-    const keep = await keepMs(tx, items[0]!.row.accountId);
     for (const [i, it] of items.entries()) {
       const o = outcomes[i]!;
-      if (await recordOne(ctx, tx, it, o, resultOf(o, started, now), now, keep)) {
+      if (await recordOne(ctx, tx, it, o, resultOf(o, started, now), now)) {
         accounts.add(it.row.accountId);
         if (dsns[i]) await storeDsn(tx, dsns[i]);
       }
@@ -66,12 +64,11 @@ function resultOf(o: Outcome, started: number, now: Date): DeliveryResult {
 }
 
 /** Records one recipient; false when its row was no longer queued (nothing to tell). */
-async function recordOne(ctx: Ctx, tx: Tx, it: Item, o: Outcome, result: DeliveryResult, now: Date, keep: number): Promise<boolean> {
+async function recordOne(ctx: Ctx, tx: Tx, it: Item, o: Outcome, result: DeliveryResult, now: Date): Promise<boolean> {
   const attempts = it.job.attempts;
   if (o.kind === "failed" && !isFinal(it, o)) return recordDelay(ctx, tx, it, o, result, now);
-  const keepUntil = new Date(now.getTime() + keep);
   const status = o.kind === "delivered" ? "delivered" : o.suppressed ? "suppressed" : "failed";
-  const row = await retireRow(tx, it.row.id, { status, result, attempts, now, keepUntil });
+  const row = await retireRow(tx, it.row.id, { status, result, attempts, now });
   await completeJob(tx, it.job);
   if (!row) return false;
   if (o.kind === "delivered") {
@@ -104,10 +101,4 @@ async function recordDelay(ctx: Ctx, tx: Tx, it: Item, o: Extract<Outcome, { kin
   await rescheduleJob(tx, it.job, next, o.error);
   await appendOutgoing(ctx.eventLog, tx, row, "delayed", { code: o.code, secode: o.secode, error: o.error }, now);
   return true;
-}
-
-/** How long the sender account keeps retired messages (mox KeepRetiredMessagePeriod). */
-async function keepMs(tx: Tx, accountId: number): Promise<number> {
-  const a = await getAccount(tx, accountId);
-  return Math.max(0, a?.settings.keepRetiredMessageMs ?? 7 * 24 * hour);
 }

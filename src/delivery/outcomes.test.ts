@@ -2,6 +2,8 @@
 // exact mox Outgoing payload (Postwire: SMTPCode 250 on delivered).
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { sql } from "drizzle-orm";
+import { removeExpired } from "./queries.js";
 import { openBase, scenario, type TestBase } from "./test-env.js";
 
 describe("delivery outcomes (TestRetiredHooks)", () => {
@@ -89,6 +91,21 @@ describe("delivery outcomes (TestRetiredHooks)", () => {
       await s.delivery.start();
       await new Promise((r) => setTimeout(r, 200));
       assert.equal(s.mx.transactions.length, 0, "nothing delivered after fail/drop");
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it("removes retired messages after the account's keep period, with their bodies", async () => {
+    const s = await scenario(base, "nokeep", { settings: { keepRetiredMessageMs: 0 } });
+    try {
+      const [sub] = await s.send(["a@remote.example"]);
+      await s.waitFor(["delivered"], 1);
+      assert.equal((await s.delivery.admin.list({ ids: [sub!.queueMsgId] })).length, 1);
+      assert.ok((await removeExpired(base.database.db, new Date(Date.now() + 1))) >= 1);
+      assert.deepEqual(await s.delivery.admin.list({ ids: [sub!.queueMsgId] }), []);
+      const raws = await base.database.db.execute(sql`select count(*)::int as n from outbound_raws r where not exists (select 1 from outbound_messages m where m.raw_id = r.id)`);
+      assert.equal((raws as unknown as { n: number }[])[0]!.n, 0, "no orphaned bodies");
     } finally {
       await s.stop();
     }

@@ -58,16 +58,21 @@ export async function loadRaw(db: DbOrTx, rawId: number): Promise<Buffer | null>
 
 const appendResult = (r: DeliveryResult): SQL => sql`${om.results} || ${JSON.stringify([r])}::jsonb`;
 
+// keepUntil = now + the sender account's keepRetiredMessageMs (default 7 days), in the UPDATE.
+const keepUntilSql = (now: Date): SQL =>
+  sql`${now.toISOString()}::timestamptz + make_interval(secs => coalesce((select (a.settings->>'keepRetiredMessageMs')::float8 from accounts a where a.id = ${om.accountId}), 604800000) / 1000.0)`;
+
 /**
- * Retires a queued row with its final status and result. Returns the updated row, or null when
- * it was not queued any more (another worker or an admin action got there first).
+ * Retires a queued row with its final status and result, kept for the sender account's keep
+ * period. Returns the updated row, or null when it was not queued any more (another worker or
+ * an admin action got there first).
  */
 export async function retireRow(
   tx: Tx,
   id: number,
-  o: { status: Exclude<OutboundStatus, "queued">; result: DeliveryResult | null; attempts?: number; now: Date; keepUntil: Date },
+  o: { status: Exclude<OutboundStatus, "queued">; result: DeliveryResult | null; attempts?: number; now: Date },
 ): Promise<OutboundRow | null> {
-  const set: Record<string, unknown> = { status: o.status, jobId: null, lastActivity: o.now, keepUntil: o.keepUntil };
+  const set: Record<string, unknown> = { status: o.status, jobId: null, lastActivity: o.now, keepUntil: keepUntilSql(o.now) };
   if (o.result) set.results = appendResult(o.result);
   if (o.attempts !== undefined) set.attempts = o.attempts;
   if (o.result && o.attempts !== undefined) set.lastAttemptAt = new Date(o.result.start);

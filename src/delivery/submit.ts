@@ -39,14 +39,18 @@ export async function submit(ctx: Ctx, tx: Tx, s: Submission): Promise<Submitted
   const ids = await allocateIds(tx, rcpts.length);
   const baseId = ids[0]!;
   const rawId = await insertRaw(tx, toCrlf(s.raw));
+  const keys = ids.map((_, i) => deliveryGroupKey(baseId, rcpts[i]!.domain, fromIds[i]!));
+  const sizes = new Map<string, number>();
+  for (const k of keys) sizes.set(k, (sizes.get(k) ?? 0) + 1);
   const jobIds = await enqueue(
     ctx.database,
     tx,
     ids.map((id, i) => ({
       kind: deliveryJobKind,
-      payload: { msgId: id },
+      // groupSize spares the handler a claim query for groups of one.
+      payload: { msgId: id, groupSize: sizes.get(keys[i]!)! },
       runAt,
-      groupKey: deliveryGroupKey(baseId, rcpts[i]!.domain, fromIds[i]!),
+      groupKey: keys[i]!,
     })),
   );
   const rows: NewOutbound[] = ids.map((id, i) => ({
