@@ -22,3 +22,4 @@ export type { RouteModule } from "./routes/index.js";
 export { t, type Infer, type AnyWireType, type AnyStructType } from "./wire.js";
 export { ApiError, apiErrorCodes, type ApiErrorCode } from "./errors.js";
 export { exampleJson } from "./example.js";
+export { eventRoutes, type EventMethodsApi, type EventRouteOptions } from "./routes/events.js";

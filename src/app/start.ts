@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
-import { createApi } from "../api/index.js";
-import { eventRoutes } from "../api/routes/events.js";
+import { createApi, eventRoutes } from "../api/index.js";
+
 import { createAuthLimiter } from "../auth/index.js";
 import { systemClock, type Clock } from "../clock/index.js";
 import { durationMs, type Config } from "../config/index.js";
