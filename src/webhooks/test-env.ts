@@ -56,7 +56,15 @@ let counter = 0;
 /** Starts a scenario on the base. */
 export async function hookEnv(
   base: HookBase,
-  o: { config?: Partial<WebhooksConfig>; settings?: Partial<AccountSettings>; handler?: ReceiverHandler; start?: boolean; random?: () => number } = {},
+  o: {
+    config?: Partial<WebhooksConfig>;
+    settings?: Partial<AccountSettings>;
+    handler?: ReceiverHandler;
+    start?: boolean;
+    random?: () => number;
+    /** More allow-list entries besides this receiver. */
+    allow?: string[];
+  } = {},
 ): Promise<HookEnv> {
   const name = `hooks${++counter}${process.pid}`;
   const account = await base.database.db.transaction(async (tx) => {
@@ -76,7 +84,7 @@ export async function hookEnv(
       concurrencyPerUrl: 4,
       concurrency: 64,
       timeoutMs: 2000,
-      allowHosts: [`127.0.0.1:${rx.port}`],
+      allowHosts: [`127.0.0.1:${rx.port}`, ...(o.allow ?? [])],
       allowLoopback: false,
       timeScale: 1,
       pollMs: 200,

@@ -31,8 +31,8 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-/** Starts a receiver on 127.0.0.1 with the given handler (default: 200 "ok"). */
-export async function startReceiver(handler?: ReceiverHandler): Promise<Receiver> {
+/** Starts a receiver on 127.0.0.1 with the given handler (default: 200 "ok"), on `port` or a free one. */
+export async function startReceiver(handler?: ReceiverHandler, o: { port?: number } = {}): Promise<Receiver> {
   let current: ReceiverHandler =
     handler ??
     ((_req, res) => {
@@ -50,7 +50,7 @@ export async function startReceiver(handler?: ReceiverHandler): Promise<Receiver
     });
   });
   server.on("connection", () => connections++);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(o.port ?? 0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
   return {
     port,
