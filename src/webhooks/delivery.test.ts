@@ -27,7 +27,7 @@ describe("webhook delivery", () => {
     try {
       await env.configure({ outgoing: { url: env.rx.url("/hook"), authorization: auth } });
       await env.outgoing("delivered", 42);
-      const [{ id }] = (await env.rows()) as [{ id: number }];
+      const id = (await env.rows())[0]!.id;
       await attempts(env, id, 1);
       const r1 = await env.row(id);
       assert.equal(r1.status, "pending");
@@ -78,7 +78,7 @@ describe("webhook delivery", () => {
     try {
       await env.configure({ outgoing: { url: env.rx.url() } });
       await env.outgoing("failed", 43);
-      const [{ id }] = (await env.rows()) as [{ id: number }];
+      const id = (await env.rows())[0]!.id;
       const t0 = env.clock.now();
       const starts: number[] = [];
       for (let n = 1; n <= 12; n++) {
