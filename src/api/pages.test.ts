@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type Page } from "playwright-core";
 import { apiMethods } from "./app.js";
 import { exampleJson } from "./example.js";
 import { listen, pw0, startApiEnv, type ApiEnv } from "./test-env.js";
@@ -86,7 +86,7 @@ describe("webapi form pages", () => {
       const request = { To: [{ Name: "", Address: "browser@example.org" }], Subject: "from the form", Text: "hi", SaveSent: true };
       await page.fill("#webapirequest", JSON.stringify(request));
       await page.click("#webapicallbutton");
-      await page.waitForFunction(() => (document.getElementById("webapiresponse") as HTMLTextAreaElement).value.includes("browser@example.org"));
+      await waitForValue(page, "#webapiresponse", "browser@example.org");
       const resp = JSON.parse(await page.inputValue("#webapiresponse"));
       assert.equal(resp.Submissions[0].Address, "browser@example.org");
       assert.match(await page.inputValue("#webapiresponse"), /^\{\n\t"MessageID"/);
@@ -94,7 +94,7 @@ describe("webapi form pages", () => {
       // An error answer is shown too.
       await page.fill("#webapirequest", JSON.stringify({ Text: "hi" }));
       await page.click("#webapicallbutton");
-      await page.waitForFunction(() => (document.getElementById("webapiresponse") as HTMLTextAreaElement).value.includes("noRecipients"));
+      await waitForValue(page, "#webapiresponse", "noRecipients");
 
       // Invalid JSON: an alert, nothing posted.
       await page.fill("#webapirequest", "{not json");
@@ -116,3 +116,11 @@ describe("webapi form pages", () => {
     }
   });
 });
+
+// Polls a field's value (the page's CSP forbids the eval that waitForFunction with a string uses).
+async function waitForValue(page: Page, selector: string, needle: string): Promise<void> {
+  for (const deadline = Date.now() + 15_000; Date.now() < deadline; await page.waitForTimeout(50)) {
+    if ((await page.inputValue(selector)).includes(needle)) return;
+  }
+  assert.fail(`${selector} never contained ${needle}`);
+}

@@ -191,7 +191,7 @@ describe("webapi routing", () => {
   });
 
   it("refuses cross-site POSTs with 403 before authentication", async () => {
-    const headers = [
+    const headers: Record<string, string>[] = [
       { Origin: "http://evil.test", "Sec-Fetch-Site": "cross-site" },
       { Origin: "http://evil.test" },
       { "Sec-Fetch-Site": "cross-site" },
