@@ -15,6 +15,7 @@ import { ensureAccount, ensureDomain, type AccountSettings } from "../store/inde
 import { createWebhooks, type Webhooks, type WebhooksConfig } from "./service.js";
 import type { WebhookConfigInput, WebhookConfigView } from "./config.js";
 import type { WebhookRow } from "./queries.js";
+import type { ResolveHost } from "./ssrf.js";
 import { startReceiver, type ReceivedRequest, type Receiver, type ReceiverHandler } from "./test-receiver.js";
 
 /** A database with its event log, shared by the tests of one file. */
@@ -64,6 +65,7 @@ export async function hookEnv(
     random?: () => number;
     /** More allow-list entries besides this receiver. */
     allow?: string[];
+    resolveHost?: ResolveHost;
   } = {},
 ): Promise<HookEnv> {
   const name = `hooks${++counter}${process.pid}`;
@@ -80,6 +82,7 @@ export async function hookEnv(
     eventLog: base.eventLog,
     version: "0.0.0-test",
     random: o.random ?? (() => 0.5),
+    ...(o.resolveHost ? { resolveHost: o.resolveHost } : {}),
     config: {
       concurrencyPerUrl: 4,
       concurrency: 64,
