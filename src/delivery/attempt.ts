@@ -2,6 +2,7 @@
 // signing, route lookup, then host after host until one answers for the recipients or a
 // permanent error ends the attempt (mox queue/direct.go deliverDirect).
 import DKIM from "nodemailer/lib/dkim";
+import { faultPoint } from "../fault/index.js";
 import { formatAddress, needsSmtpUtf8, parseAddress } from "../smtp/index.js";
 import { loadRaw, type OutboundRow } from "./queries.js";
 import { deliverToHost, type HostError, type HostResult, type Reply } from "./smtp-client.js";
@@ -33,6 +34,7 @@ export async function attemptDelivery(ctx: Ctx, rows: OutboundRow[]): Promise<Ou
   };
   const r = await tryHops(where.hops, (hop, noTls) => deliverToHost({ ...base, hop, noTls }));
   if (r.kind === "sent") {
+    await faultPoint("delivery.after-remote-250"); // FAULT (test/torture): the MX said 250, outcome not recorded
     return r.outcomes.map((o) => (o.ok ? delivered(o.reply) : fail(o.reply.code >= 500, o.reply, o.error)));
   }
   return rows.map(() => fail(r.permanent, r.reply, r.error));

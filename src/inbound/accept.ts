@@ -1,4 +1,5 @@
 import type { Tx } from "../db/index.js";
+import { faultPoint } from "../fault/index.js";
 import { parseMessage, type ParseResult } from "../message/index.js";
 import { insertMessage, type Envelope } from "../store/index.js";
 import { incomingPayload } from "./incoming-payload.js";
@@ -43,7 +44,9 @@ export async function acceptIncoming(deps: InboundDeps, r: Received): Promise<nu
       if (id !== null) ids.push(id);
       accounts.add(rcpt.accountId);
     }
+    await faultPoint("accept.in-tx"); // FAULT (test/torture): before COMMIT, e.g. throw=53100 for disk full
   });
+  await faultPoint("accept.after-commit"); // FAULT (test/torture): committed, 250 not yet written
   for (const a of accounts) deps.eventLog.committed(a);
   return ids;
 }
