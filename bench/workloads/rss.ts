@@ -16,21 +16,23 @@ const SMTP_SESSIONS = 1000, WS_SUBSCRIBERS = 10_000;
 /** The i-th client source address: 20 SMTP sessions (or 100 sockets) per 127.x.y.z address. */
 const source = (i: number, per: number, net: number) => { const k = Math.floor(i / per); return `127.${net}.${k >> 8}.${(k & 255) + 1}`; };
 
-/** Opens `n` items with `open(i)`, `batch` at a time; returns those that opened and the first error. */
-async function openMany<T>(n: number, batch: number, open: (i: number) => Promise<T>): Promise<{ ok: T[]; failed: number; firstError?: string }> {
+/** Opens `n` items with `open(i)`, `batch` at a time, until done or `budgetMs` has passed. */
+async function openMany<T>(n: number, batch: number, open: (i: number) => Promise<T>, budgetMs = 600_000) {
   const ok: T[] = [];
-  let failed = 0, firstError: string | undefined;
+  let failed = 0, firstError: string | undefined, outOfTime = false;
+  const t0 = performance.now();
   for (let i = 0; i < n; i += batch) {
+    if (performance.now() - t0 > budgetMs) { outOfTime = true; break; }
     const rs = await Promise.allSettled(Array.from({ length: Math.min(batch, n - i) }, (_, j) => open(i + j)));
     for (const r of rs) if (r.status === "fulfilled") ok.push(r.value); else { failed++; firstError ??= reason(r.reason); }
-    if (rs.every((r) => r.status === "rejected")) { failed += n - i - rs.length; break; } // nothing opens: stop trying
+    if (rs.every((r) => r.status === "rejected")) break; // nothing opens any more: stop trying
   }
-  return { ok, failed, firstError };
+  return { ok, failed, firstError, outOfTime, seconds: (performance.now() - t0) / 1000 };
 }
 
 /** RSS after SMTP sessions are open and idle; closes them again. */
 async function withSessions(port: number, rss: () => number, n: number) {
-  const s = await openMany(n, 100, (i) => SmtpConn.open(port, true, source(i, 20, 10)));
+  const s = await openMany(n, 100, (i) => SmtpConn.open(port, true, source(i, 20, 10)), 60_000);
   await sleep(1000);
   const bytes = rss();
   for (const c of s.ok) c.close();
@@ -48,7 +50,8 @@ async function backendRows(ctx: BenchContext, backend: Backend, rows: string[][]
     const idle = second.rss();
     const smtp = await withSessions(second.smtpPort, second.rss, SMTP_SESSIONS);
     const n = WS_SUBSCRIBERS;
-    const ws = await openMany(n, 250, (i) => openSubscriber(second!.wsUrl, 20_000, source(i, 100, 20)));
+    // Each upgrade is authenticated; 25 at a time keeps the server from dropping pending upgrades.
+    const ws = await openMany(n, 25, (i) => openSubscriber(second!.wsUrl, 20_000, source(i, 100, 20)), ctx.quick ? 30_000 : 300_000);
     await sleep(2000);
     const wsRss = second.rss();
     for (const w of ws.ok as WsSubscriber[]) w.close();
@@ -57,10 +60,11 @@ async function backendRows(ctx: BenchContext, backend: Backend, rows: string[][]
     rows.push([name, "time to ready, reused", `${num(second.readyMs)} ms`]);
     rows.push([name, "RSS idle", `${mb(idle)} MB`]);
     rows.push([name, `RSS with ${SMTP_SESSIONS} SMTP sessions`, `${mb(smtp.bytes)} MB (${smtp.open} open${smtp.failed ? `, ${smtp.failed} failed: ${smtp.firstError}` : ""})`]);
-    rows.push([name, `RSS with ${n} WebSocket subscribers`, `${mb(wsRss)} MB (${ws.ok.length} open${ws.failed ? `, ${ws.failed} failed: ${ws.firstError}` : ""})`]);
-    data[backend] = { readyFresh: first.readyMs, readyReused: second.readyMs, idle, smtp, ws: { bytes: wsRss, open: ws.ok.length, failed: ws.failed, firstError: ws.firstError } };
+    const wsNote = `${ws.ok.length} open after ${num(ws.seconds)} s${ws.outOfTime ? " (time budget over)" : ""}${ws.failed ? `, ${ws.failed} failed: ${ws.firstError}` : ""}`;
+    rows.push([name, `RSS with ${n} WebSocket subscribers`, `${mb(wsRss)} MB (${wsNote})`]);
+    data[backend] = { readyFresh: first.readyMs, readyReused: second.readyMs, idle, smtp, ws: { bytes: wsRss, open: ws.ok.length, failed: ws.failed, firstError: ws.firstError, seconds: ws.seconds } };
     targets.push({ name: `${WS_SUBSCRIBERS} WebSocket subscribers RSS (${backend})`, target: "≤300 MB",
-      measured: ws.ok.length === n ? `${mb(wsRss)} MB` : ws.ok.length ? `${mb(wsRss)} MB with only ${ws.ok.length} open` : `not available: ${ws.firstError}`,
+      measured: ws.ok.length === n ? `${mb(wsRss)} MB` : ws.ok.length ? `${mb(wsRss)} MB with only ${wsNote}` : `not available: ${ws.firstError}`,
       met: ws.ok.length === n ? wsRss <= 300 * 2 ** 20 : ws.ok.length ? false : null });
     const worst = Math.max(first.readyMs, second.readyMs);
     targets.push({ name: `localserve ready (${backend}), fresh / reused`, target: "≤3 s",
