@@ -10,7 +10,7 @@ import { openTestDb, type TestDb } from "../../test/helpers/db.js";
 import { createAuthLimiter, hashPassword, type AuthLimiter } from "../auth/index.js";
 import { manualClock } from "../clock/index.js";
 import { schema } from "../db/index.js";
-import { createDelivery, type Delivery } from "../delivery/index.js";
+import { createDelivery, type Delivery, type DeliveryDeps } from "../delivery/index.js";
 import { createStaticResolver } from "../dns/index.js";
 import { createEventLog, type EventLog } from "../events/index.js";
 import { silentLogger } from "../log/index.js";
@@ -53,8 +53,8 @@ export function basic(user: string, password: string): string {
   return "Basic " + Buffer.from(`${user}:${password}`).toString("base64");
 }
 
-/** Starts the environment; `over` replaces deps (e.g. trustForwarded). */
-export async function startApiEnv(over: Partial<ApiDeps> = {}): Promise<ApiEnv> {
+/** Starts the environment; `over` replaces deps (e.g. trustForwarded), `delivery` delivery's. */
+export async function startApiEnv(over: Partial<ApiDeps> = {}, o: { delivery?: Partial<DeliveryDeps> } = {}): Promise<ApiEnv> {
   const t = await openTestDb();
   const log = silentLogger();
   const clock = manualClock(Date.now());
@@ -86,6 +86,7 @@ export async function startApiEnv(over: Partial<ApiDeps> = {}): Promise<ApiEnv> 
     hostname: "mox.example",
     timeScale: 1,
     concurrency: 1,
+    ...o.delivery,
   });
   const limiter = createAuthLimiter(clock);
   const deps: ApiDeps = {
@@ -143,6 +144,7 @@ export async function startApiEnv(over: Partial<ApiDeps> = {}): Promise<ApiEnv> 
       return id;
     },
     async close() {
+      await delivery.stop();
       await eventLog.close();
       await t.cleanup();
     },
