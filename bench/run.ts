@@ -43,6 +43,12 @@ function parseArgs(argv: string[]) {
     else if (a === "--out") o.out = val();
     else usage();
   }
+  // `npm run bench --quick` (without `--`) reaches the script only as npm config in the environment
+  // (npm keeps `--only` for itself: use `npm run bench -- --only ...`).
+  const env = process.env;
+  if (env.npm_config_quick === "true") o.quick = true;
+  if (!o.explicitBackends && env.npm_config_backends) { o.backends = env.npm_config_backends.split(",") as Backend[]; o.explicitBackends = true; }
+  if (env.npm_config_profile === "true") o.profile = true;
   const unknown = o.only.filter((id) => !WORKLOADS.some((w) => w.id === id));
   if (unknown.length) { console.error(`unknown workload(s): ${unknown.join(", ")}`); usage(); }
   if (o.backends.some((b) => b !== "pglite" && b !== "pg")) usage();
