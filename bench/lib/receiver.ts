@@ -82,7 +82,8 @@ export async function openSubscriber(wsUrl: string, timeoutMs = 10_000, localAdd
     const t = performance.now();
     let f: Record<string, unknown> | undefined;
     try { f = JSON.parse(String(data)) as Record<string, unknown>; } catch { return; }
-    record(arrivals, f.Payload ?? f, t);
+    if (f.Payload === undefined) return; // control frames, e.g. {"status":200,"msg":"Listening",...}
+    record(arrivals, f.Payload, t);
   });
   await new Promise<void>((res, rej) => {
     const timer = setTimeout(() => rej(new Error("websocket open timed out")), timeoutMs);
