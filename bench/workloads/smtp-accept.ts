@@ -111,6 +111,7 @@ async function run(ctx: BenchContext): Promise<Section> {
   const notes = [
     "msgs/s = N / wall time of one smtp-source run; median (min–max) of 3 runs, targets interleaved per round; N sized by a pilot run.",
     "Postfix: private instance, queue with fsync, then virtual(8) delivery to a Maildir; drained (queue empty) after each run. Haraka: queue/discard. smtp-sink: accepts and discards (the ceiling).",
+    "Durability: PostgreSQL runs with fsync and synchronous_commit on; PGlite issues no fsync (shared/stack.md), so only the postwire-pg rows are durable against power loss like Postfix's.",
     ...[...unavailable].map(([n, r]) => `${n}: not available: ${r}`),
     ...problems.slice(0, 20),
   ];
