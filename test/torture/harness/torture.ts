@@ -1,0 +1,147 @@
+// The torture loop (reliability.md E12, E1–E5, E11): mixed load with nonces, SIGKILL at a seeded
+// random moment or at an armed fault point, restart, LEDGER check after every cycle, and an
+// idle check (queues drained, everything delivered and webhooked) every few cycles.
+import { startHook, type Hook } from "./hook.js";
+import { Ledger, type LedgerStats } from "./ledger.js";
+import { seededRandom, settle, startLoad } from "./load.js";
+import { startTortureServer, type TortureServer } from "./server.js";
+import { readSnapshot } from "./snapshot.js";
+
+/** Fault points a cycle may arm instead of a timed kill (names as in src/). */
+export const killPoints = ["accept.after-commit", "delivery.after-remote-250", "webhook.after-post"] as const;
+
+/** Settings of one run. */
+export type TortureOptions = {
+  seed: number;
+  cycles: number;
+  /** PostgreSQL server URL to create the database on; default TEST_DATABASE_URL or PGlite. */
+  pgBaseUrl?: string;
+  /** Timed kill delay range in ms after the load started. */
+  killAfterMs: [number, number];
+  /** Every Nth cycle kills at a fault point instead (0: never). */
+  faultEvery: number;
+  /** Every Nth cycle (and the last) waits for idle and checks the drained invariants. */
+  drainEvery: number;
+  workers: number;
+  timeScale?: number;
+  log?: (line: string) => void;
+};
+
+/** One cycle's facts. */
+export type CycleReport = { cycle: number; how: string; attempts: number; rssKb: number; fds: number; violations: string[] };
+
+/** The run's result. */
+export type TortureReport = {
+  seed: number;
+  backend: string;
+  cycles: CycleReport[];
+  /** Milliseconds each (re)start took until the banner. */
+  startsMs: number[];
+  violations: string[];
+  stats: LedgerStats | null;
+  /** Whether the server had webhooks configured (the webhook checks ran). */
+  webhooks: boolean;
+  hookRequests: number;
+  badSignatures: string[];
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs the loop; never throws for a violation (they are in the report). */
+export async function runTorture(o: TortureOptions): Promise<TortureReport> {
+  const random = seededRandom(o.seed);
+  const log = o.log ?? (() => {});
+  const hook = await startHook(seededRandom(o.seed ^ 0x5eed), 0.1);
+  const ledger = new Ledger();
+  const args = ["--time-scale", String(o.timeScale ?? 600), "--incoming-webhook", hook.url("/in"), "--outgoing-webhook", hook.url("/out"), "--webhook-secret", hook.secret];
+  const server = await startTortureServer({ args, pgBaseUrl: o.pgBaseUrl });
+  const report: TortureReport = { seed: o.seed, backend: server.backend, cycles: [], startsMs: [], violations: [], stats: null, webhooks: false, hookRequests: 0, badSignatures: [] };
+  const start = async (faults: string) => void report.startsMs.push(await server.start(faults));
+  try {
+    report.webhooks = await raiseLimits(server);
+    const points = killPoints.filter((p) => report.webhooks || !p.startsWith("webhook."));
+    for (let cycle = 1; cycle <= o.cycles; cycle++) {
+      const point = o.faultEvery > 0 && cycle % o.faultEvery === 0 ? points[Math.floor(random() * points.length)]! : null;
+      if (point) {
+        if (server.running()) await server.stop();
+        await start(`${point}:kill@${1 + Math.floor(random() * 3)}`);
+      }
+      const load = startLoad({ ports: server.ports, ledger, random, cycle, workers: o.workers, alive: server.running });
+      const delay = o.killAfterMs[0] + random() * (o.killAfterMs[1] - o.killAfterMs[0]);
+      let how = `timed kill after ${Math.round(delay)} ms`;
+      let st = { rssKb: 0, fds: 0 };
+      if (point) {
+        await sleep(300);
+        st = server.running() ? server.stats() : st;
+        const hit = await server.exited(8000);
+        how = hit ? `fault point ${point}` : `fault point ${point} not reached in 8 s; killed`;
+      } else {
+        await sleep(delay);
+        if (server.running()) st = server.stats();
+      }
+      await server.kill9();
+      ledger.kills.push(cycle);
+      await load.stop();
+      const c: CycleReport = { cycle, how, attempts: load.attempts(), ...st, violations: [] };
+      const drain = cycle % o.drainEvery === 0 || cycle === o.cycles;
+      c.violations.push(...(await check(server, ledger, hook, false, true)));
+      const nextFaulted = o.faultEvery > 0 && (cycle + 1) % o.faultEvery === 0 && cycle < o.cycles;
+      if (drain) {
+        await start("");
+        await settle({ ports: server.ports, ledger, cycle });
+        c.violations.push(...(await waitDrained(server, ledger, hook)));
+        if (nextFaulted && server.running()) await server.stop();
+      }
+      if (!nextFaulted && cycle < o.cycles && !server.running()) await start("");
+      report.cycles.push(c);
+      report.violations.push(...c.violations.map((x) => `cycle ${cycle} (${how}): ${x}`));
+      log(`cycle ${cycle}: ${how}, ${c.attempts} attempts, last start ${report.startsMs.at(-1) ?? 0} ms, rss ${Math.round(c.rssKb / 1024)} MB, fds ${c.fds}, ${c.violations.length} violations`);
+    }
+    await server.withDb(async (db) => (report.stats = ledger.check(await readSnapshot(db), { drained: false }).stats));
+  } finally {
+    report.hookRequests = hook.requests();
+    report.badSignatures = hook.badSignatures;
+    await server.cleanup();
+    await hook.close();
+  }
+  return report;
+}
+
+/**
+ * Checks the ledger. With `ageLocks` (the server was just killed) it also pretends the queue's
+ * 10 min lock timeout passed for the dead process's jobs, so the restarted server resumes them.
+ */
+async function check(server: TortureServer, ledger: Ledger, hook: Hook, drained: boolean, ageLocks = false): Promise<string[]> {
+  return server.withDb(async (db) => {
+    const v = ledger.check(await readSnapshot(db), { drained, hookSeen: hook.seen }).violations;
+    if (ageLocks) await db.sql`update jobs set locked_at = locked_at - interval '1 day' where locked_by is not null`;
+    return v;
+  });
+}
+
+/** Polls until the drained invariants hold (or 60 s); on PGlite each look needs a stop and start. */
+async function waitDrained(server: TortureServer, ledger: Ledger, hook: Hook): Promise<string[]> {
+  let last: string[] = [];
+  for (let i = 0; i < 12; i++) {
+    await sleep(server.backend === "pglite" ? 4000 : 1000);
+    if (server.backend === "pglite") await server.stop();
+    last = await check(server, ledger, hook, true);
+    if (last.length === 0) return [];
+    if (server.backend === "pglite") await server.start("");
+  }
+  return last;
+}
+
+/**
+ * The localserve account's daily send limits would refuse most of a long run: lift them.
+ * Returns whether the server configured webhooks from its flags (then their checks run).
+ */
+async function raiseLimits(server: TortureServer): Promise<boolean> {
+  if (server.backend === "pglite") await server.stop();
+  const hooks = await server.withDb(async (db) => {
+    await db.sql`update accounts set settings = settings || '{"maxOutgoingMessagesPerDay": 100000000, "maxFirstTimeRecipientsPerDay": 100000000}'::jsonb`;
+    return (await readSnapshot(db)).webhookUrls !== null;
+  });
+  if (!server.running()) await server.start("");
+  return hooks;
+}
