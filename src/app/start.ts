@@ -10,9 +10,11 @@ import { createNodeResolver, type Resolver } from "../dns/index.js";
 import { createEventLog, type EventLog } from "../events/index.js";
 import { startListener, type FailureCheck, type InboundDeps, type RecipientResolver } from "../inbound/index.js";
 import { verifyIncoming, type TxtRecord } from "../mail-auth/index.js";
+import { parseMessage } from "../message/index.js";
 import { createEventMethods, createEventStream } from "../websocket/index.js";
 import { dkimProvider } from "./dkim.js";
 import { startHttp } from "./http.js";
+import { fileTls } from "./tls.js";
 import { storeRecipientResolver } from "./recipients.js";
 import { syncConfigAccounts } from "./sync.js";
 
@@ -46,6 +48,8 @@ export type RunningApp = {
   eventLog: EventLog;
   delivery: Delivery;
   ports: { smtp: number | null; submission: number | null; submissions: number | null; http: number | null };
+  /** Re-reads the TLS certificate and key for new SMTP sessions (SIGHUP); open sessions continue. */
+  reloadTls(): void;
   stop(): Promise<void>;
 };
 
@@ -88,7 +92,12 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
       dkim: await dkimProvider(config.dataDir, log),
     });
 
-    const inboundDeps = buildInboundDeps(config, log, { database, clock, eventLog, limiter, resolver, delivery }, o);
+    // Start the parser workers now, so the first message does not pay for their start-up.
+    // The pool is process-wide (idle workers do not keep the process alive), so it is not closed here.
+    void parseMessage(Buffer.from("Subject: warm-up\r\n\r\n"));
+    const tlsFiles = fileTls(config);
+    const inboundDeps = buildInboundDeps(config, log, { database, clock, eventLog, limiter, resolver, delivery }, { tls: tlsFiles.get, ...o });
+    const smtpListeners: { reloadTls(): void }[] = [];
     const listeners = [
       ["smtp", "mx", config.smtp.mx],
       ["submission", "submission", config.smtp.submission],
@@ -98,6 +107,7 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
       if (!l.enabled) continue;
       const s = await startListener(inboundDeps, kind, l.host, l.port);
       stops.push(() => s.close());
+      smtpListeners.push(s);
       ports[name] = s.port;
     }
 
@@ -123,7 +133,16 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
 
     await delivery.start();
     stops.push(() => delivery.stop());
-    return { database, eventLog, delivery, ports, stop: stopAll };
+    const reloadTls = () => {
+      try {
+        tlsFiles.reload();
+        for (const l of smtpListeners) l.reloadTls();
+        log.info("tls certificate reloaded");
+      } catch (err) {
+        log.error({ err }, "tls reload failed, keeping the previous certificate");
+      }
+    };
+    return { database, eventLog, delivery, ports, reloadTls, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -9,5 +9,6 @@ export async function serveCommand(args: { config: string }): Promise<void> {
   const log = createLogger({ level: config.log.level });
   const app = await startApp(config, log);
   log.info({ ports: app.ports }, "postwire serving");
+  process.on("SIGHUP", () => app.reloadTls());
   await runUntilSignal(log, () => app.stop());
 }

@@ -4,7 +4,7 @@ import { hasBareCrOrLf, readHeaderFields } from "../message/index.js";
 import { smtpError, SmtpError } from "../smtp/index.js";
 import { acceptIncoming } from "./accept.js";
 import { simulated } from "./envelope.js";
-import { stateOf } from "./state.js";
+import { stateOf, type SessionState } from "./state.js";
 import { acceptSubmission } from "./submit.js";
 import type { InboundDeps, ListenerKind } from "./types.js";
 
@@ -34,6 +34,15 @@ export async function handleData(
   if (tooBig) throw smtpError("messageTooBig");
   if (hasBareCrOrLf(raw)) throw smtpError("bareLineEnding");
   const st = stateOf(session);
+  st.busy = true; // the client has sent everything; our own work does not count against its deadline
+  try {
+    return await commitData(deps, kind, raw, session, st);
+  } finally {
+    st.busy = false;
+  }
+}
+
+async function commitData(deps: InboundDeps, kind: ListenerKind, raw: Buffer, session: SMTPServerSession, st: SessionState): Promise<string> {
   const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : "";
   const rcpts = kind === "mx" ? st.recipients.map((r) => r.rcptTo) : st.outgoing;
   if (deps.simulate) {
@@ -58,6 +67,7 @@ export async function handleData(
     return `queued as ${queued}`;
   } catch (err) {
     if (err instanceof SmtpError) throw err;
+    if (/^(ENOSPC|53100)$/.test(String((err as { code?: unknown }).code ?? (err as { cause?: { code?: unknown } }).cause?.code))) throw smtpError("storageFull", undefined, { cause: err }); // disk full (PG 53100 / ENOSPC): 452 4.3.1
     deps.log.error({ err, cid: session.id }, "storing message failed");
     throw smtpError("localError", undefined, { cause: err });
   }

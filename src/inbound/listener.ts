@@ -1,16 +1,28 @@
-import { SMTPServer, type SMTPServerOptions } from "smtp-server";
+import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from "smtp-server";
 import type { Socket } from "node:net";
 import { startsWithEnhancedCode, SmtpError, smtpError } from "../smtp/index.js";
 import { authenticate } from "./auth.js";
 import { handleData } from "./data.js";
 import { checkMailFrom, checkRcptTo } from "./envelope.js";
-import { normalizeIp } from "./state.js";
+import { normalizeIp, stateOf } from "./state.js";
 import type { InboundDeps, ListenerKind } from "./types.js";
 
 /** A running SMTP listener. */
-export type SmtpListener = { kind: ListenerKind; port: number; close(): Promise<void> };
+export type SmtpListener = {
+  kind: ListenerKind;
+  port: number;
+  /** Loads the current TLS material for new handshakes; open sessions keep theirs. */
+  reloadTls(): void;
+  close(): Promise<void>;
+};
 
-type Conn = { send(code: number, data: unknown, ctx?: unknown): void; _socket?: Socket; remoteAddress?: string };
+type Conn = {
+  send(code: number, data: unknown, ctx?: unknown): void;
+  _socket?: Socket;
+  remoteAddress?: string;
+  secure?: boolean;
+  session?: SMTPServerSession;
+};
 
 /** Runs one of our smtp-server callbacks, translating errors at this single edge. */
 function edge<T>(deps: InboundDeps, p: Promise<T>, cb: (err: Error | null | undefined, v?: T) => void): void {
@@ -68,7 +80,11 @@ export async function startListener(deps: InboundDeps, kind: ListenerKind, host:
       edge(deps, handleData({ ...deps, log }, kind, stream, session), (err, msg) => (err ? cb(err) : cb(null, msg))),
   };
   const server = new SMTPServer(opts);
-  patchConnections(server, deps.limits.sessionTimeoutMs);
+  patchConnections(server, {
+    sessionTimeoutMs: deps.limits.sessionTimeoutMs,
+    commandTimeoutMs: deps.limits.commandTimeoutMs,
+    hideAuthBeforeTls: kind === "submission" && !deps.allowInsecureAuth,
+  });
   server.on("error", (err) => log.warn({ err }, "smtp connection error"));
   await new Promise<void>((resolve, reject) => {
     server.server.once("error", reject);
@@ -80,27 +96,52 @@ export async function startListener(deps: InboundDeps, kind: ListenerKind, host:
   return {
     kind,
     port: actual,
+    reloadTls() {
+      const t = deps.tls();
+      if (t) server.updateSecureContext({ key: t.key, cert: t.cert });
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
 
 /**
  * Per-connection adjustments smtp-server has no option for: replies whose text already carries
- * an enhanced code are not given a second, generic one; and a hard session deadline that a
- * client trickling bytes cannot extend (its socket timeout is an idle timer).
+ * an enhanced code are not given a second, generic one; and two hard deadlines that a client
+ * trickling bytes cannot extend (smtp-server's socket timeout is an idle timer): one for the
+ * whole session and one per command (the time from one reply to the next, DATA included).
  */
-function patchConnections(server: SMTPServer, sessionTimeoutMs: number): void {
+function patchConnections(
+  server: SMTPServer,
+  o: { sessionTimeoutMs: number; commandTimeoutMs: number; hideAuthBeforeTls: boolean },
+): void {
+  const { sessionTimeoutMs, commandTimeoutMs } = o;
   const connections = (server as unknown as { connections: Set<Conn> }).connections;
   const add = connections.add.bind(connections);
   connections.add = (c: Conn) => {
     const send = c.send.bind(c);
-    c.send = (code, data, ctx) => send(code, data, typeof data === "string" && startsWithEnhancedCode(code, data) ? false : ctx);
-    const t = setTimeout(() => {
-      send(421, "4.4.2 session time limit reached, closing", false);
+    const expire = (why: string) => () => {
+      send(421, `4.4.2 ${why} time limit reached, closing`, false);
       c._socket?.destroy();
-    }, sessionTimeoutMs);
-    t.unref();
-    c._socket?.once("close", () => clearTimeout(t));
+    };
+    const session = setTimeout(expire("session"), sessionTimeoutMs);
+    const command = setTimeout(() => {
+      if (c.session && stateOf(c.session).busy) return void command.refresh(); // waiting on us, not the client
+      expire("command")();
+    }, commandTimeoutMs);
+    session.unref();
+    command.unref();
+    c.send = (code, data, ctx) => {
+      command.refresh(); // a reply ends a command; the next one gets a full deadline
+      // smtp-server lists AUTH before STARTTLS (and refuses it with a bare 538): never offer it
+      // in plaintext on submission, and refuse it with RFC 4954's 538 5.7.11.
+      if (o.hideAuthBeforeTls && !c.secure && Array.isArray(data)) data = data.filter((l) => !/^AUTH /.test(String(l)));
+      if (code === 538) return send(538, "5.7.11 encryption required for requested authentication mechanism", false);
+      send(code, data, typeof data === "string" && startsWithEnhancedCode(code, data) ? false : ctx);
+    };
+    c._socket?.once("close", () => {
+      clearTimeout(session);
+      clearTimeout(command);
+    });
     return add(c);
   };
 }

@@ -14,18 +14,25 @@ export type TestApp = RunningApp & { config: Config; cleanup(): Promise<void> };
 export const testPassword = "test-password-1";
 
 /** Starts an app hosting example.test (accounts alice, bob) and other.test (carol). */
-export async function startTestApp(o: { config?: Record<string, unknown>; overrides?: AppOverrides } = {}): Promise<TestApp> {
+export async function startTestApp(
+  o: { config?: Record<string, unknown>; overrides?: AppOverrides; beforeStart?: (dir: string) => Record<string, unknown> } = {},
+): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), "postwire-app-"));
   const pw = join(dir, "password");
   writeFileSync(pw, testPassword);
   const pg = await createTestDatabaseUrl();
   const listener = { enabled: true, host: "127.0.0.1", port: 0 };
+  const extra = o.beforeStart?.(dir) ?? {};
+  const merged = deepMerge(o.config ?? {}, extra);
   const config = validateConfig({
     hostname: "mx.example.test",
     dataDir: dir,
     log: { level: "silent" },
     database: { url: pg?.url ?? "", poolSize: 5 },
-    smtp: { mx: listener, submission: listener, submissions: { ...listener, enabled: false }, allowInsecureAuth: true, maxRecipients: 5, maxMessageSize: 100_000 },
+    smtp: deepMerge(
+      { mx: listener, submission: listener, submissions: { ...listener, enabled: false }, allowInsecureAuth: true, maxRecipients: 5, maxMessageSize: 100_000 },
+      (merged.smtp as Record<string, unknown>) ?? {},
+    ),
     http: { enabled: true, host: "127.0.0.1", port: 0 },
     domains: [{ name: "example.test" }, { name: "other.test" }, { name: "disabled.test", disabled: true }],
     accounts: [
@@ -33,7 +40,7 @@ export async function startTestApp(o: { config?: Record<string, unknown>; overri
       { name: "bob", passwordFile: pw, addresses: ["bob@example.test"] },
       { name: "carol", passwordFile: pw, addresses: ["carol@other.test"] },
     ],
-    ...o.config,
+    ...Object.fromEntries(Object.entries(merged).filter(([k]) => k !== "smtp")),
   });
   const app = await startApp(config, silentLogger(), { resolver: createStaticResolver({}), ...o.overrides });
   return {
@@ -45,4 +52,16 @@ export async function startTestApp(o: { config?: Record<string, unknown>; overri
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const cur = out[k];
+    out[k] =
+      v && typeof v === "object" && !Array.isArray(v) && cur && typeof cur === "object" && !Array.isArray(cur)
+        ? deepMerge(cur as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
+  }
+  return out;
 }
