@@ -8,7 +8,7 @@ import type { Clock } from "../clock/index.js";
 import type { Db, Tx } from "../db/index.js";
 import { completeJob, rescheduleJob, type Job, type JobHandler } from "../queue/index.js";
 import type { Admission } from "./admission.js";
-import { disableTarget, loadConfigRow, type ConfigRow } from "./config.js";
+import { disableTarget } from "./config.js";
 import type { PostResult, WebhookPoster } from "./post.js";
 import { beginAttempt, loadWebhook, lockWebhook, markRetrying, retireWebhooks, setResults, withResult, type WebhookRow } from "./queries.js";
 import { nextAttemptAt } from "./retry-after.js";
@@ -28,16 +28,12 @@ export type HandlerCtx = {
 /** Creates the handler; see the file comment. */
 export function createWebhookHandler(ctx: HandlerCtx): JobHandler {
   return async (job) => {
-    const id = Number(job.payload.webhook);
-    const first = await loadWebhook(ctx.db, id);
-    if (!first || first.status !== "pending") {
-      // Superseded or removed before any POST started: nothing to send.
-      await completeJob(ctx.db, job);
-      return;
-    }
-    const release = await ctx.admission.slot(first.url);
+    // The job's limitKey is the webhook's URL (outbox.ts).
+    const url = job.limitKey ?? (await loadWebhook(ctx.db, Number(job.payload.webhook)))?.url;
+    if (url === undefined) return void (await completeJob(ctx.db, job)); // removed meanwhile
+    const release = await ctx.admission.slot(url);
     try {
-      await deliver(ctx, job, id);
+      await deliver(ctx, job, Number(job.payload.webhook));
     } finally {
       release();
     }
@@ -45,20 +41,18 @@ export function createWebhookHandler(ctx: HandlerCtx): JobHandler {
 }
 
 async function deliver(ctx: HandlerCtx, job: Job, id: number): Promise<void> {
-  const row = await loadWebhook(ctx.db, id);
-  if (!row || row.status !== "pending") return void (await completeJob(ctx.db, job));
-  const cfg = await loadConfigRow(ctx.db, row.accountId);
   const start = ctx.clock.now();
-  if (cfg && disabledFor(cfg, row)) {
+  const row = await beginAttempt(ctx.db, id, new Date(start));
+  // Superseded, canceled or removed before this attempt: nothing to send.
+  if (!row) return void (await completeJob(ctx.db, job));
+  const attempt = row.attempts;
+  const entry: WebhookAttempt = { attempt, start: new Date(start).toISOString(), durationMs: 0, url: row.url, success: false, code: 0, error: "", response: "" };
+  if (row.disabledReason !== null) {
     // The receiver asked (410) not to be called any more: fail without a POST.
-    const error = `not sent: ${row.kind} webhook endpoint disabled (${cfg[`${row.kind}DisabledReason`]})`;
-    const entry = { attempt: row.attempts, start: new Date(start).toISOString(), durationMs: 0, url: row.url, success: false, code: 0, error, response: "" };
-    await ctx.db.transaction((tx) => retire(tx, job, row, "failed", [...row.results, entry], new Date(start)));
+    const error = `not sent: ${row.kind} webhook endpoint disabled (${row.disabledReason})`;
+    await ctx.db.transaction((tx) => retire(tx, job, row, "failed", withResult(row.results, { ...entry, error }), new Date(start)));
     return;
   }
-  const attempt = await beginAttempt(ctx.db, id, new Date(start));
-  if (attempt === null) return void (await completeJob(ctx.db, job));
-  const log = ctx.log.child({ webhook: id, jobId: job.id, attempt });
   const result = await ctx.poster.post({
     url: row.url,
     body: row.payload,
@@ -66,20 +60,11 @@ async function deliver(ctx: HandlerCtx, job: Job, id: number): Promise<void> {
     webhookId: row.webhookId,
     attempt,
     authorization: row.authorization || undefined,
-    secrets: cfg?.secrets ?? [],
+    secrets: row.secrets,
   });
-  log.debug({ status: result.status, ok: result.ok, durationMs: result.durationMs }, "webhook attempt done");
-  const entry: WebhookAttempt = {
-    attempt,
-    start: new Date(start).toISOString(),
-    durationMs: result.durationMs,
-    url: row.url,
-    success: result.ok,
-    code: result.status,
-    error: result.error ?? "",
-    response: result.responseHead,
-  };
-  await ctx.db.transaction((tx) => record(ctx, tx, job, id, entry, result, start));
+  ctx.log.debug({ webhook: id, jobId: job.id, attempt, status: result.status, ok: result.ok, durationMs: result.durationMs }, "webhook attempt done");
+  const done = { ...entry, durationMs: result.durationMs, success: result.ok, code: result.status, error: result.error ?? "", response: result.responseHead };
+  await ctx.db.transaction((tx) => record(ctx, tx, job, id, done, result, start));
 }
 
 async function record(ctx: HandlerCtx, tx: Tx, job: Job, id: number, entry: WebhookAttempt, result: PostResult, start: number): Promise<void> {
@@ -109,12 +94,6 @@ async function record(ctx: HandlerCtx, tx: Tx, job: Job, id: number, entry: Webh
   if (next === null) return retire(tx, job, row, "failed", results, now);
   await markRetrying(tx, id, results, new Date(next), now);
   await rescheduleJob(tx, job, new Date(next), entry.error);
-}
-
-function disabledFor(cfg: ConfigRow, row: WebhookRow): boolean {
-  return row.kind === "incoming"
-    ? cfg.incomingDisabledAt !== null && cfg.incomingUrl === row.url
-    : cfg.outgoingDisabledAt !== null && cfg.outgoingUrl === row.url;
 }
 
 async function retire(tx: Tx, job: Job, row: WebhookRow, status: "delivered" | "failed", results: WebhookAttempt[], now: Date): Promise<void> {

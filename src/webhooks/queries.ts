@@ -1,6 +1,6 @@
 // SQL on the webhooks table (the only place it is queried). Retiring is one UPDATE that also
 // sets keepUntil; with a keep period of 0 the row is deleted instead (mox keeps nothing then).
-import { and, desc, eq, gte, inArray, isNotNull, lt, lte, ne, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, gte, inArray, isNotNull, lt, lte, ne, sql, type SQL } from "drizzle-orm";
 import { type DbOrTx, type Tx, schema } from "../db/index.js";
 import type { WebhookAttempt, WebhookKind, WebhookStatus } from "../db/schema/index.js";
 import { getAccount } from "../store/index.js";
@@ -53,22 +53,40 @@ export async function lockWebhook(tx: Tx, id: number): Promise<WebhookRow | null
 /** Error text of an attempt whose result never came (the process stopped during the POST). */
 export const interruptedError = "no result: the process stopped during the attempt";
 
+/** A webhook whose attempt was counted, with what the POST needs from its account's settings. */
+export type StartedAttempt = WebhookRow & {
+  /** The account's current secrets: rotation applies to pending webhooks too. */
+  secrets: string[];
+  /** Set when the receiver at this URL disabled the target with a 410. */
+  disabledReason: string | null;
+};
+
 /**
  * Counts an attempt and records a placeholder result before the POST, in its own committed
  * statement, so a crash during the POST leaves the attempt visible and the retry numbered after
- * it. Returns the attempt number, or null when the webhook is no longer pending.
+ * it. Returns the row (attempts = this attempt's number) with the account's secrets and 410
+ * state, or null when the webhook is no longer pending.
  */
-export async function beginAttempt(db: DbOrTx, id: number, start: Date): Promise<number | null> {
+export async function beginAttempt(db: DbOrTx, id: number, start: Date): Promise<StartedAttempt | null> {
   const w = webhooks;
+  const c = schema.webhookConfigs;
   const placeholder = sql`jsonb_build_array(jsonb_build_object(
     'attempt', ${w.attempts} + 1, 'start', ${start.toISOString()}::text, 'durationMs', 0, 'url', ${w.url},
     'success', false, 'code', 0, 'error', ${interruptedError}::text, 'response', ''))`;
+  const cfg = (expr: SQL) => sql`(select ${expr} from ${c} where ${c.accountId} = ${w.accountId})`;
   const [row] = await db
     .update(w)
     .set({ attempts: sql`${w.attempts} + 1`, lastAttemptAt: start, lastActivity: start, results: sql`${w.results} || ${placeholder}` })
     .where(and(eq(w.id, id), eq(w.status, "pending")))
-    .returning({ attempts: w.attempts });
-  return row ? row.attempts : null;
+    .returning({
+      ...getTableColumns(w),
+      secrets: sql<string[] | null>`${cfg(sql`${c.secrets}`)}`,
+      disabledReason: sql<string | null>`${cfg(sql`case
+        when ${w.kind} = 'incoming' and ${c.incomingDisabledAt} is not null and ${c.incomingUrl} = ${w.url} then ${c.incomingDisabledReason}
+        when ${w.kind} = 'outgoing' and ${c.outgoingDisabledAt} is not null and ${c.outgoingUrl} = ${w.url} then ${c.outgoingDisabledReason}
+      end`)}`,
+    });
+  return row ? { ...row, secrets: row.secrets ?? [] } : null;
 }
 
 /** The results with attempt `r.attempt`'s placeholder replaced by `r` (appended when missing). */
