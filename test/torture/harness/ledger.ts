@@ -56,13 +56,11 @@ export class Ledger {
     };
     const inbox = s.messages.filter((m) => m.role === "inbox" && m.subject.startsWith(subjectPrefix));
     const stored = count(inbox, (m) => key(m.subject, m.rcpt));
-    const queued = count(
-      s.outbound.filter((r) => r.subject.startsWith(subjectPrefix)),
-      (r) => key(r.subject, r.recipient),
-    );
+    const outbound = s.outbound.filter((r) => r.subject.startsWith(subjectPrefix));
+    const queued = count(outbound, (r) => key(r.subject, r.recipient));
 
     // Phantoms: rows for an attempt the client never made.
-    for (const r of [...inbox, ...s.outbound]) {
+    for (const r of [...inbox, ...outbound]) {
       const id = r.subject.slice(subjectPrefix.length);
       if (!this.byAttempt.has(id)) v.push(`row for unknown attempt ${id}`);
     }
