@@ -43,7 +43,7 @@ export async function startListener(deps: InboundDeps, kind: ListenerKind, host:
   const log = deps.log.child({ listener: kind });
   const opts: SMTPServerOptions = {
     name: deps.hostname,
-    banner: "Postwire ESMTP",
+    banner: "Postwire",
     secure: kind === "submissions",
     ...(tls ? { key: tls.key, cert: tls.cert } : {}),
     hideSTARTTLS: !tls || kind === "submissions",
