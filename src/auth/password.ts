@@ -1,4 +1,4 @@
-import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from "node:crypto";
+import { createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from "node:crypto";
 
 const scrypt = (pw: Buffer, salt: Buffer, len: number, o: ScryptOptions) =>
   new Promise<Buffer>((res, rej) => scryptCb(pw, salt, len, o, (e, k) => (e ? rej(e) : res(k))));
@@ -23,8 +23,34 @@ export async function hashPassword(pw: string): Promise<string> {
 // A hash no password matches, checked for unknown users so their timing equals known ones.
 const dummyHash = `scrypt$${params.N}$${params.r}$${params.p}$${Buffer.alloc(16).toString("base64")}$${Buffer.alloc(32, 1).toString("base64")}`;
 
+// Successful checks are remembered for a minute so API clients and WebSocket upgrades that send
+// basic auth on every request do not pay the KDF each time. Keys are an HMAC (with a key that
+// never leaves this process) of the stored hash and the password; only successes are kept.
+const cacheKey = randomBytes(32);
+const verified = new Map<string, number>();
+const verifiedTtlMs = 60_000;
+
+function remembered(pw: string, hash: string): { key: string; hit: boolean } {
+  const key = createHmac("sha256", cacheKey).update(hash).update("\0").update(pw).digest("base64");
+  const until = verified.get(key);
+  if (until !== undefined && until > Date.now()) return { key, hit: true };
+  if (until !== undefined) verified.delete(key);
+  return { key, hit: false };
+}
+
 /** Verifies in constant time; `hash` null runs the same KDF against a dummy and returns false. */
 export async function verifyPassword(pw: string, hash: string | null): Promise<boolean> {
+  const memo = hash ? remembered(pw, hash) : null;
+  if (memo?.hit) return true;
+  const ok = await verifyWithKdf(pw, hash);
+  if (ok && memo) {
+    if (verified.size >= 10_000) verified.clear(); // bounded; a refill costs one KDF per client
+    verified.set(memo.key, Date.now() + verifiedTtlMs);
+  }
+  return ok;
+}
+
+async function verifyWithKdf(pw: string, hash: string | null): Promise<boolean> {
   const parts = (hash || dummyHash).split("$");
   if (parts.length !== 6 || parts[0] !== "scrypt") return false;
   const [, n, r, p, salt, key] = parts as [string, string, string, string, string, string];

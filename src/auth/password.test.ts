@@ -1,0 +1,31 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { hashPassword, normalizePassword, verifyPassword } from "./index.js";
+
+describe("passwords", () => {
+  it("stores only a scrypt hash and verifies it", async () => {
+    const h = await hashPassword("s3cret pass");
+    assert.match(h, /^scrypt\$16384\$8\$1\$/);
+    assert.ok(!h.includes("s3cret"));
+    assert.equal(await verifyPassword("s3cret pass", h), true);
+    assert.equal(await verifyPassword("s3cret pas", h), false);
+    assert.equal(await verifyPassword("s3cret pass", null), false, "unknown user never verifies");
+  });
+
+  it("accepts the PRECIS-normalised form (NFD, non-ASCII spaces)", async () => {
+    const h = await hashPassword("café au lait");
+    assert.equal(await verifyPassword("cafe\u0301\u00a0au lait", h), true);
+    assert.equal(normalizePassword("a\u2003b"), "a b");
+  });
+
+  it("remembers successes only, and per hash", async () => {
+    const a = await hashPassword("one");
+    const b = await hashPassword("one");
+    assert.equal(await verifyPassword("one", a), true);
+    const t0 = performance.now();
+    assert.equal(await verifyPassword("one", a), true);
+    assert.ok(performance.now() - t0 < 5, "second check is served from memory");
+    assert.equal(await verifyPassword("two", a), false);
+    assert.equal(await verifyPassword("one", b), true, "a changed hash is checked anew");
+  });
+});
