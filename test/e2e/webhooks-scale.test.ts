@@ -60,13 +60,15 @@ describe("two processes on one PostgreSQL", { skip: onPostgres ? false : "Postgr
       return acc.id;
     });
     // The webhooks are queued before any worker runs, through the outbox like inbound mail.
-    for (let done = 0; done < N; done += 500) {
-      await t.database.db.transaction(async (tx) => {
-        for (let i = done; i < Math.min(N, done + 500); i++) {
+    const batches = Array.from({ length: Math.ceil(N / 500) }, (_, b) => b * 500);
+    const queueBatch = (from: number) =>
+      t.database.db.transaction(async (tx) => {
+        for (let i = from; i < Math.min(N, from + 500); i++) {
           await eventLog.append(tx, { accountId, kind: "incoming", address: "scale@scale.example", payload: `{"n":${i}}` });
         }
       });
-    }
+    // Four transactions at a time (the test pool has five connections).
+    for (let i = 0; i < batches.length; i += 4) await Promise.all(batches.slice(i, i + 4).map(queueBatch));
   });
   after(async () => {
     for (const w of workers) await w.stop().catch(() => {});
