@@ -37,7 +37,7 @@ export function createDeliveryHandler(ctx: Ctx): JobHandler {
       open.delete(key);
       await deliverBatch(ctx, [...batch.jobs, ...more]);
     } finally {
-      open.delete(key);
+      if (open.get(key) === batch) open.delete(key);
       batch.finish();
     }
   };
