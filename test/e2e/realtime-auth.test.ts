@@ -136,6 +136,16 @@ describe("realtime: authentication and isolation", () => {
     assert.equal((await big.closed).code, 1009);
   });
 
+  it("rate-limits handshakes per IP (429 past 600 a minute)", async () => {
+    clock.advance(61_000);
+    for (let i = 0; i < 600; i += 50) {
+      const batch = await Promise.all(Array.from({ length: 50 }, () => connect(rt.url()).refused));
+      assert.ok(batch.every((s) => s === 401));
+    }
+    assert.equal(await connect(rt.url(), { Authorization: basic("alice@a.test") }).refused, 429);
+    clock.advance(61_000);
+  });
+
   it("answers 429 once the shared failed-auth limiter trips, even with the right password", async () => {
     clock.advance(61_000); // a fresh minute: earlier tests counted failures too
     for (let i = 0; i < 10; i++) assert.equal(await connect(rt.url(), { Authorization: basic("alice@a.test", "nope") }).refused, 401);
