@@ -19,7 +19,11 @@ export type TortureOptions = {
   /** Timed kill delay range in ms after the load started. */
   killAfterMs: [number, number];
   /** Every Nth cycle kills at a fault point instead (0: never). */
-  faultEvery: number;
+  faultEvery?: number;
+  /** Explicit plan: the fault point of cycle i+1, null for a timed kill (overrides faultEvery). */
+  plan?: (string | null)[];
+  /** Lift the account's daily send limits first (default true; a short run stays under them). */
+  raiseLimits?: boolean;
   /** Every Nth cycle (and the last) waits for idle and checks the drained invariants. */
   drainEvery: number;
   workers: number;
@@ -53,18 +57,42 @@ export async function runTorture(o: TortureOptions): Promise<TortureReport> {
   const log = o.log ?? (() => {});
   const hook = await startHook(seededRandom(o.seed ^ 0x5eed), 0.1);
   const ledger = new Ledger();
-  const args = ["--time-scale", String(o.timeScale ?? 600), "--incoming-webhook", hook.url("/in"), "--outgoing-webhook", hook.url("/out"), "--webhook-secret", hook.secret];
-  const server = await startTortureServer({ args, pgBaseUrl: o.pgBaseUrl });
-  const report: TortureReport = { seed: o.seed, backend: server.backend, cycles: [], startsMs: [], violations: [], stats: null, webhooks: false, hookRequests: 0, badSignatures: [] };
-  const start = async (faults: string) => void report.startsMs.push(await server.start(faults));
-  try {
-    report.webhooks = await raiseLimits(server);
+  const report: TortureReport = { seed: o.seed, backend: "", cycles: [], startsMs: [], violations: [], stats: null, webhooks: false, hookRequests: 0, badSignatures: [] };
+  // The fault point a cycle kills at (null: a timed kill), drawn before the cycle starts.
+  const pointFor = (cycle: number): string | null => {
+    if (o.plan) return o.plan[cycle - 1] ?? null;
+    if (!o.faultEvery || cycle % o.faultEvery !== 0) return null;
     const points = killPoints.filter((p) => report.webhooks || !p.startsWith("webhook."));
+    return points[Math.floor(random() * points.length)]!;
+  };
+  const specFor = (point: string | null) => (point ? `${point}:kill@${1 + Math.floor(random() * 3)}` : "");
+  let point = pointFor(1);
+  let armed = specFor(point);
+  const args = ["--time-scale", String(o.timeScale ?? 600), "--incoming-webhook", hook.url("/in"), "--outgoing-webhook", hook.url("/out"), "--webhook-secret", hook.secret];
+  const server = await startTortureServer({ args, pgBaseUrl: o.pgBaseUrl, faults: armed });
+  report.backend = server.backend;
+  const ensure = async (faults: string) => {
+    if (server.running() && armed === faults) return;
+    if (server.running()) await server.stop();
+    report.startsMs.push(await server.start(faults));
+    armed = faults;
+  };
+  const check = async (drained: boolean, afterKill = false): Promise<string[]> =>
+    server.withDb(async (db) => {
+      const snap = await readSnapshot(db);
+      report.webhooks = snap.webhookUrls !== null;
+      const r = ledger.check(snap, { drained, hookSeen: hook.seen });
+      report.stats = r.stats;
+      // The killed process's queue locks would time out after 10 min: let that time "pass".
+      if (afterKill) await db.sql`update jobs set locked_at = locked_at - interval '1 day' where locked_by is not null`;
+      return r.violations;
+    });
+  try {
+    if (o.raiseLimits !== false) await raiseLimits(server, () => ensure(armed));
     for (let cycle = 1; cycle <= o.cycles; cycle++) {
-      const point = o.faultEvery > 0 && cycle % o.faultEvery === 0 ? points[Math.floor(random() * points.length)]! : null;
-      if (point) {
-        if (server.running()) await server.stop();
-        await start(`${point}:kill@${1 + Math.floor(random() * 3)}`);
+      if (cycle > 1) {
+        point = pointFor(cycle);
+        await ensure(specFor(point));
       }
       const load = startLoad({ ports: server.ports, ledger, random, cycle, workers: o.workers, alive: server.running });
       const delay = o.killAfterMs[0] + random() * (o.killAfterMs[1] - o.killAfterMs[0]);
@@ -83,21 +111,16 @@ export async function runTorture(o: TortureOptions): Promise<TortureReport> {
       ledger.kills.push(cycle);
       await load.stop();
       const c: CycleReport = { cycle, how, attempts: load.attempts(), ...st, violations: [] };
-      const drain = cycle % o.drainEvery === 0 || cycle === o.cycles;
-      c.violations.push(...(await check(server, ledger, hook, false, true)));
-      const nextFaulted = o.faultEvery > 0 && (cycle + 1) % o.faultEvery === 0 && cycle < o.cycles;
-      if (drain) {
-        await start("");
+      c.violations.push(...(await check(false, true)));
+      if (cycle % o.drainEvery === 0 || cycle === o.cycles) {
+        await ensure("");
         await settle({ ports: server.ports, ledger, cycle });
-        c.violations.push(...(await waitDrained(server, ledger, hook)));
-        if (nextFaulted && server.running()) await server.stop();
+        c.violations.push(...(await waitDrained(server, () => check(true), () => ensure(""), () => (armed = "-"))));
       }
-      if (!nextFaulted && cycle < o.cycles && !server.running()) await start("");
       report.cycles.push(c);
       report.violations.push(...c.violations.map((x) => `cycle ${cycle} (${how}): ${x}`));
       log(`cycle ${cycle}: ${how}, ${c.attempts} attempts, last start ${report.startsMs.at(-1) ?? 0} ms, rss ${Math.round(c.rssKb / 1024)} MB, fds ${c.fds}, ${c.violations.length} violations`);
     }
-    await server.withDb(async (db) => (report.stats = ledger.check(await readSnapshot(db), { drained: false }).stats));
   } finally {
     report.hookRequests = hook.requests();
     report.badSignatures = hook.badSignatures;
@@ -107,41 +130,25 @@ export async function runTorture(o: TortureOptions): Promise<TortureReport> {
   return report;
 }
 
-/**
- * Checks the ledger. With `ageLocks` (the server was just killed) it also pretends the queue's
- * 10 min lock timeout passed for the dead process's jobs, so the restarted server resumes them.
- */
-async function check(server: TortureServer, ledger: Ledger, hook: Hook, drained: boolean, ageLocks = false): Promise<string[]> {
-  return server.withDb(async (db) => {
-    const v = ledger.check(await readSnapshot(db), { drained, hookSeen: hook.seen }).violations;
-    if (ageLocks) await db.sql`update jobs set locked_at = locked_at - interval '1 day' where locked_by is not null`;
-    return v;
-  });
-}
-
-/** Polls until the drained invariants hold (or 60 s); on PGlite each look needs a stop and start. */
-async function waitDrained(server: TortureServer, ledger: Ledger, hook: Hook): Promise<string[]> {
+/** Polls until the drained invariants hold (or ~60 s); on PGlite each look needs a stop and a start. */
+async function waitDrained(server: TortureServer, check: () => Promise<string[]>, restart: () => Promise<void>, stopped: () => void): Promise<string[]> {
   let last: string[] = [];
   for (let i = 0; i < 12; i++) {
     await sleep(server.backend === "pglite" ? 4000 : 1000);
-    if (server.backend === "pglite") await server.stop();
-    last = await check(server, ledger, hook, true);
+    if (server.backend === "pglite") {
+      await server.stop();
+      stopped();
+    }
+    last = await check();
     if (last.length === 0) return [];
-    if (server.backend === "pglite") await server.start("");
+    if (server.backend === "pglite") await restart();
   }
   return last;
 }
 
-/**
- * The localserve account's daily send limits would refuse most of a long run: lift them.
- * Returns whether the server configured webhooks from its flags (then their checks run).
- */
-async function raiseLimits(server: TortureServer): Promise<boolean> {
+/** The localserve account's daily send limits would refuse most of a long run: lift them. */
+async function raiseLimits(server: TortureServer, restart: () => Promise<void>): Promise<void> {
   if (server.backend === "pglite") await server.stop();
-  const hooks = await server.withDb(async (db) => {
-    await db.sql`update accounts set settings = settings || '{"maxOutgoingMessagesPerDay": 100000000, "maxFirstTimeRecipientsPerDay": 100000000}'::jsonb`;
-    return (await readSnapshot(db)).webhookUrls !== null;
-  });
-  if (!server.running()) await server.start("");
-  return hooks;
+  await server.withDb((db) => db.sql`update accounts set settings = settings || '{"maxOutgoingMessagesPerDay": 100000000, "maxFirstTimeRecipientsPerDay": 100000000}'::jsonb`);
+  if (!server.running()) await restart();
 }
