@@ -169,6 +169,7 @@ function buildInboundDeps(
       maxConnections: config.smtp.maxConnections,
       commandTimeoutMs: durationMs(config.smtp.commandTimeout),
       sessionTimeoutMs: durationMs(config.smtp.sessionTimeout),
+      commitTimeoutMs: durationMs(config.smtp.commitTimeout),
     },
     tls: o.tls ?? (() => null),
     allowInsecureAuth: config.smtp.allowInsecureAuth,

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import type { Tx } from "../db/index.js";
 import { faultPoint } from "../fault/index.js";
 import { parseMessage, type ParseResult } from "../message/index.js";
@@ -39,6 +40,9 @@ export async function acceptIncoming(deps: InboundDeps, r: Received): Promise<nu
   const ids: number[] = [];
   const accounts = new Set<number>();
   await deps.database.db.transaction(async (tx) => {
+    // A stalled database (held lock, overload) must end in a rollback and 451, not in a commit
+    // that lands after the client has given up and will retry (reliability E7).
+    await tx.execute(sql.raw(`set local statement_timeout = ${Math.max(1, Math.floor(deps.limits.commitTimeoutMs))}`));
     for (const rcpt of r.recipients) {
       const id = await storeOne(tx, deps, r, rcpt, raw, parsed, verified);
       if (id !== null) ids.push(id);

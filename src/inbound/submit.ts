@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { sql } from "drizzle-orm";
 import type { SMTPServerSession } from "smtp-server";
 import { parseMessage, type ParsedMessage } from "../message/index.js";
 import { smtpError, SmtpError } from "../smtp/index.js";
@@ -37,6 +38,7 @@ export async function acceptSubmission(
   const tlsRequiredNo = parsed.Headers.some(([k, v]) => k.toLowerCase() === "tls-required" && v.trim().toLowerCase() === "no");
   const login = m.st.login;
   await deps.database.db.transaction(async (tx) => {
+    await tx.execute(sql.raw(`set local statement_timeout = ${Math.max(1, Math.floor(deps.limits.commitTimeoutMs))}`));
     await deps.submit!(tx, {
       accountId: login.accountId,
       loginAddress: login.address,

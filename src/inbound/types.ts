@@ -61,6 +61,8 @@ export type InboundDeps = {
     maxConnections: number;
     commandTimeoutMs: number;
     sessionTimeoutMs: number;
+    /** Statement budget of the accept transaction: a stalled database answers 451, never a late commit. */
+    commitTimeoutMs: number;
   };
   /** Current TLS key and certificate (PEM), or null for no TLS. Called at listener start. */
   tls: () => { key: string; cert: string } | null;
