@@ -68,7 +68,7 @@ describe("webhooks in localserve", { skip: wired ? false : "app/ does not wire w
   });
 
   it("posts Outgoing events with the simulated failures' codes for a webapi Send", async () => {
-    const sent = await api("Send", { To: [{ Address: "ok@example.org" }, { Address: "userpermerror@example.org" }, { Address: "seq+451-250@example.org" }], Subject: "outgoing", Text: "hi\n" });
+    const sent = await api("Send", { To: [{ Address: "ok@example.org" }, { Address: "rcpttopermerror@example.org" }, { Address: "rcptto+451-250@example.org" }], Subject: "outgoing", Text: "hi\n" });
     const ids = sent.Submissions.map((s: { QueueMsgID: number }) => s.QueueMsgID) as number[];
     const event = (id: number, name: string) => bodies("/out", (j) => j.QueueMsgID === id && j.Event === name);
     await until(() => event(ids[0]!, "delivered").length === 1 && event(ids[1]!, "failed").length === 1 && event(ids[2]!, "delivered").length === 1, "the outgoing events");
