@@ -28,14 +28,8 @@ export const suppressionList: Suppressions = {
     return rows.map(toSuppression);
   },
   async add(tx, accountId, address, manual, reason) {
-    const a = parse(address);
-    const base = baseAddress(a);
-    const [row] = await tx
-      .insert(sup)
-      .values({ accountId, baseAddress: base, originalAddress: formatAddress(a), manual, reason })
-      .onConflictDoNothing()
-      .returning();
-    if (!row) throw new DeliveryError("error", `address ${base} is already on the suppression list`);
+    const row = await insert(tx, accountId, parse(address), manual, reason);
+    if (!row) throw new DeliveryError("error", `address ${baseAddress(parse(address))} is already on the suppression list`);
     return toSuppression(row);
   },
   async remove(tx, accountId, address) {
@@ -50,6 +44,16 @@ export const suppressionList: Suppressions = {
     return (await lookup(db, accountId, address)) !== null;
   },
 };
+
+/** Inserts an entry; null when its base address is already listed (no error, no abort). */
+async function insert(tx: DbOrTx, accountId: number, a: EmailAddress, manual: boolean, reason: string): Promise<typeof sup.$inferSelect | null> {
+  const [row] = await tx
+    .insert(sup)
+    .values({ accountId, baseAddress: baseAddress(a), originalAddress: formatAddress(a), manual, reason })
+    .onConflictDoNothing()
+    .returning();
+  return row ?? null;
+}
 
 /** The entry covering an address (any variant of its base address), or null. */
 export async function lookup(db: DbOrTx, accountId: number, address: string): Promise<Suppression | null> {
@@ -107,6 +111,6 @@ export async function processFailure(tx: Tx, c: SuppressionCheck): Promise<boole
   } else {
     return false;
   }
-  await suppressionList.add(tx, c.accountId, c.recipient, false, reason);
-  return true;
+  // A concurrent failure may have listed it meanwhile: then this one is not the one suppressing.
+  return (await insert(tx, c.accountId, parse(c.recipient), false, reason)) !== null;
 }
