@@ -170,6 +170,7 @@ function buildInboundDeps(
       commandTimeoutMs: durationMs(config.smtp.commandTimeout),
       sessionTimeoutMs: durationMs(config.smtp.sessionTimeout),
       commitTimeoutMs: durationMs(config.smtp.commitTimeout),
+      greetPauseMs: durationMs(config.smtp.greetPause),
     },
     tls: o.tls ?? (() => null),
     allowInsecureAuth: config.smtp.allowInsecureAuth,

@@ -119,6 +119,10 @@ export const configSchema = z.object({
       maxConnections: z.number().int().min(1).default(2000).describe("Concurrent SMTP connections in total."),
       commandTimeout: duration("5m", "Deadline for one command or the whole DATA phase."),
       sessionTimeout: duration("30m", "Deadline for a whole SMTP session."),
+      greetPause: duration(
+        "100ms",
+        "Wait before the 220 greeting; a client talking earlier is refused (early talker). 0s greets at once.",
+      ),
       commitTimeout: duration(
         "30s",
         "Longest the database may take to store a received message; past it the client gets 451 4.3.0 and nothing is kept.",

@@ -18,6 +18,7 @@ export type SmtpListener = {
 
 type Conn = {
   send(code: number, data: unknown, ctx?: unknown): void;
+  connectionReady(next?: unknown): void;
   _socket?: Socket;
   remoteAddress?: string;
   secure?: boolean;
@@ -84,6 +85,7 @@ export async function startListener(deps: InboundDeps, kind: ListenerKind, host:
     sessionTimeoutMs: deps.limits.sessionTimeoutMs,
     commandTimeoutMs: deps.limits.commandTimeoutMs,
     hideAuthBeforeTls: kind === "submission" && !deps.allowInsecureAuth,
+    greetPauseMs: deps.limits.greetPauseMs,
   });
   server.on("error", (err) => log.warn({ err }, "smtp connection error"));
   await new Promise<void>((resolve, reject) => {
@@ -112,7 +114,7 @@ export async function startListener(deps: InboundDeps, kind: ListenerKind, host:
  */
 function patchConnections(
   server: SMTPServer,
-  o: { sessionTimeoutMs: number; commandTimeoutMs: number; hideAuthBeforeTls: boolean },
+  o: { sessionTimeoutMs: number; commandTimeoutMs: number; hideAuthBeforeTls: boolean; greetPauseMs: number },
 ): void {
   const { sessionTimeoutMs, commandTimeoutMs } = o;
   const connections = (server as unknown as { connections: Set<Conn> }).connections;
@@ -142,6 +144,23 @@ function patchConnections(
       clearTimeout(session);
       clearTimeout(command);
     });
+    if (o.greetPauseMs !== 100) greetAfter(c, o.greetPauseMs);
     return add(c);
   };
+}
+
+/**
+ * smtp-server greets after a fixed 100 ms (commands before it are refused as early talk). Our
+ * pause replaces it: the first call of connectionReady wins and smtp-server's later one is ignored.
+ */
+function greetAfter(c: Conn, ms: number): void {
+  const ready = c.connectionReady.bind(c);
+  let greeted = false;
+  c.connectionReady = (next?: unknown) => {
+    if (greeted) return;
+    greeted = true;
+    ready(next);
+  };
+  if (ms <= 0) setImmediate(() => c.connectionReady());
+  else setTimeout(() => c.connectionReady(), ms).unref();
 }

@@ -63,6 +63,8 @@ export type InboundDeps = {
     sessionTimeoutMs: number;
     /** Statement budget of the accept transaction: a stalled database answers 451, never a late commit. */
     commitTimeoutMs: number;
+    /** Pause before the greeting (early-talker detection); smtp-server's own is 100 ms. */
+    greetPauseMs: number;
   };
   /** Current TLS key and certificate (PEM), or null for no TLS. Called at listener start. */
   tls: () => { key: string; cert: string } | null;

@@ -41,6 +41,7 @@ export function localserveConfig(f: LocalserveFlags): Config {
       submissions: listener(f.submissionsPort),
       allowInsecureAuth: true,
       maxConnectionsPerIp: 1000,
+      greetPause: "0s", // local clients only: no early-talker pause
     },
     http: { enabled: f.httpPort !== 0, host: f.host, port: f.httpPort },
     queue: { timeScale: f.timeScale },
