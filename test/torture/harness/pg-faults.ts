@@ -43,7 +43,7 @@ export async function steadyMx(
 }
 
 /** E6: `pg_ctl restart -m immediate` while MX mail and webapi Sends flow. */
-export async function restartUnderLoad(cluster: PgCluster, server: TortureServer, ledger: Ledger, seed: number) {
+export async function restartUnderLoad(cluster: PgCluster, server: TortureServer, ledger: Ledger, seed: number, o = { beforeMs: 1500, afterMs: 12_000 }) {
   let t0 = Date.now();
   let done = false;
   let restartedAt = -1;
@@ -57,11 +57,11 @@ export async function restartUnderLoad(cluster: PgCluster, server: TortureServer
       await sleep(200);
     }
   })();
-  await sleep(1500);
+  await sleep(o.beforeMs);
   t0 = Date.now();
   cluster.restartImmediate(); // blocks until the cluster accepts connections again
   restartedAt = Date.now() - t0;
-  await sleep(12_000);
+  await sleep(o.afterMs);
   done = true;
   const replies = await mx;
   await apiLoop;
