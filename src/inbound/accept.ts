@@ -113,7 +113,8 @@ async function storeOne(
 
 // PostgreSQL text and jsonb cannot hold U+0000. The raw bytes keep every NUL; the parsed,
 // searchable copy gets U+FFFD instead (JSON escapes preceded by an odd backslash run are text).
-const nulEscape = /(?<!\\)((?:\\\\)*)\\u0000/g;
+// Same for lone surrogates (JSON.stringify escapes only unpaired ones), which jsonb refuses too.
+const nulEscape = /(?<!\\)((?:\\\\)*)\\u(?:0000|d[89a-f][0-9a-f]{2})/gi;
 
 function jsonbSafe(p: object): Record<string, unknown> {
   return JSON.parse(JSON.stringify(p).replace(nulEscape, "$1\\ufffd")) as Record<string, unknown>;
