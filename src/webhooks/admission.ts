@@ -14,8 +14,13 @@ import { createConcurrencyLimiter } from "./limiter.js";
 
 /** The runner gate plus POST slots. */
 export interface Admission extends KeyGate {
-  /** Waits for a POST slot of `key` (FIFO per key); call the returned function when done. */
-  slot(key: string): Promise<() => void>;
+  /**
+   * Waits for a POST slot of `key` (FIFO per key); call the returned function when done. Null
+   * after {@link close}: the caller gives its job back instead of POSTing.
+   */
+  slot(key: string): Promise<(() => void) | null>;
+  /** Stops handing out slots and answers every waiter with null (shutdown). */
+  close(): void;
   /** POSTs in flight, for a key or overall. */
   posting(key?: string): number;
   /** Jobs held (admitted by the gate), for a key or overall. */
@@ -34,14 +39,15 @@ export function createAdmission(o: { perUrl: number; overall: number }): Admissi
   const held = new Map<string, number>();
   let total = 0;
   const post = createConcurrencyLimiter({ perKey: o.perUrl, overall: o.overall });
-  const waiters = new Map<string, (() => void)[]>();
+  const waiters = new Map<string, ((grant: (() => void) | null) => void)[]>();
+  let closed = false;
 
   post.onRelease((key) => {
     const q = waiters.get(key);
     if (!q?.length || !post.tryAcquire(key)) return;
     const next = q.shift()!;
     if (q.length === 0) waiters.delete(key);
-    next();
+    next(grant(key));
   });
 
   const grant = (key: string): (() => void) => {
@@ -70,12 +76,18 @@ export function createAdmission(o: { perUrl: number; overall: number }): Admissi
     },
     saturatedKeys: () => [...held].filter(([, n]) => n >= o.perUrl).map(([k]) => k),
     slot(key) {
+      if (closed) return Promise.resolve(null);
       if (!waiters.has(key) && post.tryAcquire(key)) return Promise.resolve(grant(key));
       return new Promise((resolve) => {
         const q = waiters.get(key) ?? [];
-        q.push(() => resolve(grant(key)));
+        q.push(resolve);
         waiters.set(key, q);
       });
+    },
+    close() {
+      closed = true;
+      for (const q of waiters.values()) for (const w of q) w(null);
+      waiters.clear();
     },
     posting: (key) => post.inFlight(key),
     held: (key) => (key === undefined ? total : (held.get(key) ?? 0)),

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type http from "node:http";
 import { after, before, describe, it } from "node:test";
+import { schema } from "../db/index.js";
 import { answer, hookEnv, openHookBase, type HookBase } from "./test-env.js";
 import { startReceiver } from "./test-receiver.js";
 
@@ -170,6 +171,29 @@ describe("webhook receiver faults", () => {
       assert.equal(late.status, "superseded");
       assert.deepEqual([late.results[0]!.success, late.results[0]!.error, late.results[0]!.response], [true, "(superseded)", "late"]);
     } finally {
+      await env.stop();
+    }
+  });
+  it("stops within one POST timeout: jobs waiting for a slot are given back unattempted", async () => {
+    const hanging: http.ServerResponse[] = [];
+    const env = await hookEnv(base, { start: false, config: { timeoutMs: 1500 }, handler: (_req, res) => void hanging.push(res) });
+    try {
+      await env.configure({ incoming: { url: env.rx.url() } });
+      for (let i = 0; i < 12; i++) await env.incoming();
+      // One claim takes all twelve: four POST, eight wait for a slot.
+      await env.webhooks.start();
+      await env.until(() => env.rx.requests.length === 4, "4 POSTs in flight");
+      assert.deepEqual(env.webhooks.stats(), { held: 12, posting: 4 });
+      const t0 = performance.now();
+      await env.webhooks.stop();
+      assert.ok(performance.now() - t0 < 3000, `stopped in ${Math.round(performance.now() - t0)} ms`);
+      const rows = await env.rows();
+      assert.equal(rows.filter((r) => r.attempts === 1).length, 4);
+      assert.equal(rows.filter((r) => r.attempts === 0).length, 8);
+      const jobs = await base.database.db.select().from(schema.jobs);
+      assert.ok(jobs.filter((j) => rows.some((r) => r.jobId === j.id)).every((j) => j.lockedBy === null), "no job left locked");
+    } finally {
+      for (const res of hanging) res.destroy();
       await env.stop();
     }
   });

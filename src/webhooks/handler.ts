@@ -32,6 +32,8 @@ export function createWebhookHandler(ctx: HandlerCtx): JobHandler {
     const url = job.limitKey ?? (await loadWebhook(ctx.db, Number(job.payload.webhook)))?.url;
     if (url === undefined) return void (await completeJob(ctx.db, job)); // removed meanwhile
     const release = await ctx.admission.slot(url);
+    // Shutting down: leave the job locked; the runner's stop releases this worker's locks.
+    if (!release) return;
     try {
       await deliver(ctx, job, Number(job.payload.webhook));
     } finally {
@@ -83,6 +85,7 @@ async function record(ctx: HandlerCtx, tx: Tx, job: Job, id: number, entry: Webh
     const reason = `receiver answered 410 Gone at ${now.toISOString()}; disabled until reconfigured`;
     await disableTarget(tx, row.accountId, row.kind, row.url, reason, now);
     const last = { ...entry, error: `${entry.error}; endpoint disabled until reconfigured` };
+    ctx.log.warn({ webhook: id, accountId: row.accountId, kind: row.kind, url: row.url }, "webhook endpoint answered 410, disabled until reconfigured");
     return retire(tx, job, row, "failed", withResult(row.results, last), now);
   }
   const next = nextAttemptAt(entry.attempt, start, {
@@ -91,7 +94,10 @@ async function record(ctx: HandlerCtx, tx: Tx, job: Job, id: number, entry: Webh
     timeScale: ctx.timeScale,
     random: ctx.random,
   });
-  if (next === null) return retire(tx, job, row, "failed", results, now);
+  if (next === null) {
+    ctx.log.warn({ webhook: id, accountId: row.accountId, url: row.url, attempts: entry.attempt, error: entry.error }, "webhook failed after its last attempt");
+    return retire(tx, job, row, "failed", results, now);
+  }
   await markRetrying(tx, id, results, new Date(next), now);
   await rescheduleJob(tx, job, new Date(next), entry.error);
 }

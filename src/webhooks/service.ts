@@ -93,7 +93,8 @@ export function createWebhooks(deps: WebhooksDeps): Webhooks {
     maxSockets: config.concurrency,
     ...(deps.ca !== undefined ? { ca: deps.ca } : {}),
   });
-  const admission = createAdmission({ perUrl: config.concurrencyPerUrl, overall: config.concurrency });
+  const newAdmission = () => createAdmission({ perUrl: config.concurrencyPerUrl, overall: config.concurrency });
+  let admission = newAdmission();
   const now = () => new Date(deps.clock.now());
   let runner: Runner | null = null;
   let cleanup: Cleanup | null = null;
@@ -124,6 +125,7 @@ export function createWebhooks(deps: WebhooksDeps): Webhooks {
     methods,
     async start() {
       if (runner) return;
+      admission = newAdmission();
       runner = await startRunner({
         database,
         log,
@@ -151,6 +153,8 @@ export function createWebhooks(deps: WebhooksDeps): Webhooks {
     async stop() {
       unwake?.();
       cleanup?.stop();
+      // Jobs waiting for a POST slot give up at once; POSTs in flight finish (at most the timeout).
+      admission.close();
       await runner?.stop();
       poster.close();
       runner = null;
