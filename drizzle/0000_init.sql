@@ -219,5 +219,6 @@ CREATE INDEX "jobs_locked_idx" ON "jobs" USING btree ("locked_at") WHERE "jobs".
 CREATE INDEX "jobs_group_idx" ON "jobs" USING btree ("group_key") WHERE "jobs"."group_key" is not null;--> statement-breakpoint
 CREATE INDEX "event_tokens_account_idx" ON "event_tokens" USING btree ("account_id","expires_at");--> statement-breakpoint
 CREATE INDEX "webhooks_account_idx" ON "webhooks" USING btree ("account_id","id");--> statement-breakpoint
+CREATE INDEX "webhooks_job_idx" ON "webhooks" USING btree ("job_id") WHERE "webhooks"."job_id" is not null;--> statement-breakpoint
 CREATE INDEX "webhooks_pending_msg_idx" ON "webhooks" USING btree ("queue_msg_id") WHERE "webhooks"."status" = 'pending';--> statement-breakpoint
 CREATE INDEX "webhooks_keep_until_idx" ON "webhooks" USING btree ("keep_until") WHERE "webhooks"."keep_until" is not null;

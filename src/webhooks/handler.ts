@@ -10,7 +10,7 @@ import { completeJob, rescheduleJob, type Job, type JobHandler } from "../queue/
 import type { Admission } from "./admission.js";
 import { disableTarget } from "./config.js";
 import type { PostResult, WebhookPoster } from "./post.js";
-import { beginAttempt, loadWebhook, lockWebhook, markRetrying, retireWebhooks, setResults, withResult, type WebhookRow } from "./queries.js";
+import { beginAttempt, lockWebhook, markRetrying, retireWebhooks, setResults, withResult, type WebhookRow } from "./queries.js";
 import { nextAttemptAt } from "./retry-after.js";
 import type { WebhookAttempt } from "../db/schema/index.js";
 
@@ -29,24 +29,23 @@ export type HandlerCtx = {
 export function createWebhookHandler(ctx: HandlerCtx): JobHandler {
   return async (job) => {
     // The job's limitKey is the webhook's URL (outbox.ts).
-    const url = job.limitKey ?? (await loadWebhook(ctx.db, Number(job.payload.webhook)))?.url;
-    if (url === undefined) return void (await completeJob(ctx.db, job)); // removed meanwhile
-    const release = await ctx.admission.slot(url);
+    const release = await ctx.admission.slot(job.limitKey ?? "");
     // Shutting down: leave the job locked; the runner's stop releases this worker's locks.
     if (!release) return;
     try {
-      await deliver(ctx, job, Number(job.payload.webhook));
+      await deliver(ctx, job);
     } finally {
       release();
     }
   };
 }
 
-async function deliver(ctx: HandlerCtx, job: Job, id: number): Promise<void> {
+async function deliver(ctx: HandlerCtx, job: Job): Promise<void> {
   const start = ctx.clock.now();
-  const row = await beginAttempt(ctx.db, id, new Date(start));
+  const row = await beginAttempt(ctx.db, job.id, new Date(start));
   // Superseded, canceled or removed before this attempt: nothing to send.
   if (!row) return void (await completeJob(ctx.db, job));
+  const id = row.id;
   const attempt = row.attempts;
   const entry: WebhookAttempt = { attempt, start: new Date(start).toISOString(), durationMs: 0, url: row.url, success: false, code: 0, error: "", response: "" };
   if (row.disabledReason !== null) {

@@ -37,7 +37,7 @@ describe("webhook outbox", () => {
       const [job] = await jobsOf([row.jobId]);
       assert.equal(job?.kind, "webhook");
       assert.equal(job?.limitKey, row.url);
-      assert.deepEqual(job?.payload, { webhook: row.id });
+      assert.deepEqual(job?.payload, { webhookId: row.webhookId });
       // Config changes later do not affect a queued webhook.
       await env.configure({ incoming: { url: env.rx.url("/other") } });
       assert.equal((await env.row(row.id)).url, env.rx.url("/in"));

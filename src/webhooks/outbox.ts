@@ -7,7 +7,7 @@ import type { Database, Tx } from "../db/index.js";
 import type { AppendHook } from "../events/index.js";
 import { cancelUnclaimedJobs, enqueue } from "../queue/index.js";
 import { loadConfigRow, targetFor } from "./config.js";
-import { insertWebhook, lockPendingForMessage, retireWebhooks, setJobId, type NewWebhook, type WebhookRow } from "./queries.js";
+import { insertWebhook, lockPendingForMessage, retireWebhooks, type NewWebhook, type WebhookRow } from "./queries.js";
 
 /** Queue job kind of webhook deliveries; the job's limitKey is the URL. */
 export const webhookJobKind = "webhook";
@@ -17,12 +17,13 @@ export function newWebhookId(): string {
   return `msg_${randomBytes(16).toString("base64url")}`;
 }
 
-/** Inserts a pending webhook and enqueues its job, in the caller's transaction. */
+/**
+ * Enqueues a webhook's job and inserts the pending webhook pointing at it, in the caller's
+ * transaction. The handler finds the webhook by its job id; the payload only names it for people.
+ */
 export async function queueWebhook(database: Database, tx: Tx, w: NewWebhook, now: Date): Promise<WebhookRow> {
-  const row = await insertWebhook(tx, { ...w, createdAt: now, lastActivity: now, nextAttemptAt: now });
-  const [jobId] = await enqueue(database, tx, [{ kind: webhookJobKind, payload: { webhook: row.id }, runAt: now, limitKey: row.url }]);
-  await setJobId(tx, row.id, jobId!);
-  return { ...row, jobId: jobId! };
+  const [jobId] = await enqueue(database, tx, [{ kind: webhookJobKind, payload: { webhookId: w.webhookId }, runAt: now, limitKey: w.url }]);
+  return insertWebhook(tx, { ...w, jobId: jobId!, createdAt: now, lastActivity: now, nextAttemptAt: now });
 }
 
 /**

@@ -18,11 +18,6 @@ export async function insertWebhook(tx: Tx, w: NewWebhook): Promise<WebhookRow> 
   return row!;
 }
 
-/** Records the queue job that delivers a pending webhook. */
-export async function setJobId(tx: Tx, id: number, jobId: number): Promise<void> {
-  await tx.update(webhooks).set({ jobId }).where(eq(webhooks.id, id));
-}
-
 /**
  * Locks the pending outgoing webhooks of a queue message (at most one in practice). Events of
  * one message are appended by transactions that first update that message's row, so they are
@@ -64,10 +59,10 @@ export type StartedAttempt = WebhookRow & {
 /**
  * Counts an attempt and records a placeholder result before the POST, in its own committed
  * statement, so a crash during the POST leaves the attempt visible and the retry numbered after
- * it. Returns the row (attempts = this attempt's number) with the account's secrets and 410
- * state, or null when the webhook is no longer pending.
+ * it. The webhook is the pending one delivered by job `jobId`. Returns the row (attempts = this
+ * attempt's number) with the account's secrets and 410 state, or null when none is pending.
  */
-export async function beginAttempt(db: DbOrTx, id: number, start: Date): Promise<StartedAttempt | null> {
+export async function beginAttempt(db: DbOrTx, jobId: number, start: Date): Promise<StartedAttempt | null> {
   const w = webhooks;
   const c = schema.webhookConfigs;
   const placeholder = sql`jsonb_build_array(jsonb_build_object(
@@ -77,7 +72,7 @@ export async function beginAttempt(db: DbOrTx, id: number, start: Date): Promise
   const [row] = await db
     .update(w)
     .set({ attempts: sql`${w.attempts} + 1`, lastAttemptAt: start, lastActivity: start, results: sql`${w.results} || ${placeholder}` })
-    .where(and(eq(w.id, id), eq(w.status, "pending")))
+    .where(and(eq(w.jobId, jobId), eq(w.status, "pending")))
     .returning({
       ...getTableColumns(w),
       secrets: sql<string[] | null>`${cfg(sql`${c.secrets}`)}`,

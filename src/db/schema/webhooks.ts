@@ -54,7 +54,8 @@ export const webhookConfigs = pgTable("webhook_configs", {
  * Webhooks, pending and retired (mox `Hook` and `HookRetired` in one table). Created from an
  * event in the transaction that appended it; `payload` is the exact body, URL and Authorization
  * are copied when queued. `id` is sent as X-Mox-Webhook-ID (`originId` for a redelivery, which
- * also keeps `webhookId`, the Standard Webhooks id). A pending row has a queue job (`jobId`).
+ * also keeps `webhookId`, the Standard Webhooks id). A pending row has a queue job (`jobId`),
+by which the handler finds it.
  * Retired rows stay until `keepUntil`. Owner: webhooks.
  */
 export const webhooks = pgTable(
@@ -91,6 +92,7 @@ export const webhooks = pgTable(
   },
   (t) => [
     index("webhooks_account_idx").on(t.accountId, t.id),
+    index("webhooks_job_idx").on(t.jobId).where(sql`${t.jobId} is not null`),
     index("webhooks_pending_msg_idx").on(t.queueMsgId).where(sql`${t.status} = 'pending'`),
     index("webhooks_keep_until_idx").on(t.keepUntil).where(sql`${t.keepUntil} is not null`),
   ],
