@@ -3,7 +3,7 @@ import type { Database } from "../db/index.js";
 import type { Cursor, EventLog } from "../events/index.js";
 import { compareCursor, laterCursor, snapshotTail } from "./position.js";
 import { currentSnapshot } from "./queries.js";
-import { offer, replay, toStreamEvent, type Subscriber } from "./subscriber.js";
+import { offer, replay, toStreamEvent, type OfferResult, type StreamEvent, type Subscriber } from "./subscriber.js";
 
 /** Tuning of the shared readers. */
 export type HubOptions = {
@@ -18,7 +18,16 @@ export type HubOptions = {
 };
 
 /** Counters for {@link Hub.stats}. */
-export type HubStats = { feeds: number; live: number; replaying: number; framesSent: number; slowConsumers: number; reads: number };
+export type HubStats = {
+  feeds: number;
+  live: number;
+  replaying: number;
+  framesSent: number;
+  slowConsumers: number;
+  reads: number;
+  /** Replays that joined by taking the reader's recent events instead of reading again. */
+  handovers: number;
+};
 
 /** The per-process fan-out: one reader per account with subscribers, fed by the log's wakes. */
 export type Hub = {
@@ -49,7 +58,16 @@ type Feed = {
   woken: boolean;
   settleAt: bigint | null;
   timer: NodeJS.Timeout | null;
+  /** The last events fanned out (bounded), contiguous in log order after `recentFrom`. */
+  recent: StreamEvent[];
+  recentFrom: Cursor;
+  recentBytes: number;
 };
+
+// What a feed keeps of its latest events, so a replaying subscriber that the reader just
+// overtook can take the difference synchronously and join without another read.
+const recentMaxEvents = 256;
+const recentMaxBytes = 256 * 1024;
 
 /** Builds the hub and subscribes it to the log's wakes (in-process and, on PostgreSQL, LISTEN). */
 export function createHub(deps: { database: Database; eventLog: EventLog; log: Logger; onSlowConsumer(sub: Subscriber): void }, o: HubOptions): Hub {
@@ -57,7 +75,7 @@ export function createHub(deps: { database: Database; eventLog: EventLog; log: L
   const db = deps.database.db;
   const singleSession = deps.database.kind === "pglite";
   const feeds = new Map<number, Feed>();
-  const counters = { framesSent: 0, slowConsumers: 0, reads: 0 };
+  const counters = { framesSent: 0, slowConsumers: 0, reads: 0, handovers: 0 };
   let closed = false;
   let ticker: NodeJS.Timeout | null = null;
   let ticking = false;
@@ -72,10 +90,10 @@ export function createHub(deps: { database: Database; eventLog: EventLog; log: L
   function feedFor(accountId: number): Feed {
     let feed = feeds.get(accountId);
     if (feed) return feed;
-    const f: Feed = { accountId, head: { txId: 0n, id: 0 }, ready: Promise.resolve(), initialized: false, live: new Set(), joining: 0, reading: false, dirty: false, woken: false, settleAt: null, timer: null };
+    const f: Feed = { accountId, head: { txId: 0n, id: 0 }, ready: Promise.resolve(), initialized: false, live: new Set(), joining: 0, reading: false, dirty: false, woken: false, settleAt: null, timer: null, recent: [], recentFrom: { txId: 0n, id: 0 }, recentBytes: 0 };
     // Start at the horizon: everything appended from now on sorts after it.
     f.ready = currentSnapshot(db).then((s) => {
-      f.head = snapshotTail(s);
+      f.head = f.recentFrom = snapshotTail(s);
       f.settleAt = s.xmin < s.xmax ? s.xmax : null;
       f.initialized = true;
       if (f.dirty || f.settleAt !== null) void drain(f);
@@ -126,15 +144,24 @@ export function createHub(deps: { database: Database; eventLog: EventLog; log: L
   function fanOut(feed: Feed, logged: Parameters<typeof toStreamEvent>[0]): void {
     const ev = toStreamEvent(logged);
     feed.head = ev.pos;
-    for (const sub of feed.live) {
-      const r = offer(sub, ev, o.maxBufferedBytes);
-      if (r === "sent") counters.framesSent++;
-      else if (r === "overflow") {
-        counters.slowConsumers++;
-        feed.live.delete(sub);
-        deps.onSlowConsumer(sub);
-      }
+    feed.recent.push(ev);
+    feed.recentBytes += ev.frame.length;
+    while (feed.recent.length > recentMaxEvents || (feed.recentBytes > recentMaxBytes && feed.recent.length > 1)) {
+      const old = feed.recent.shift()!;
+      feed.recentBytes -= old.frame.length;
+      feed.recentFrom = old.pos;
     }
+    for (const sub of feed.live) if (offerOrCut(sub, ev) === "overflow") feed.live.delete(sub);
+  }
+
+  function offerOrCut(sub: Subscriber, ev: StreamEvent): OfferResult {
+    const r = offer(sub, ev, o.maxBufferedBytes);
+    if (r === "sent") counters.framesSent++;
+    else if (r === "overflow") {
+      counters.slowConsumers++;
+      deps.onSlowConsumer(sub);
+    }
+    return r;
   }
 
   // One horizon query per tick for all feeds; runs only while some feed awaits settling.
@@ -172,6 +199,11 @@ export function createHub(deps: { database: Database; eventLog: EventLog; log: L
       if (page.length < o.pageSize) {
         // A short page returned every event of transactions that ended before the snapshot.
         sub.cursor = laterCursor(sub.cursor, snapshotTail(snap));
+        if (compareCursor(sub.cursor, feed.head) < 0 && compareCursor(feed.recentFrom, sub.cursor) <= 0) {
+          // The reader overtook it, by no more than what it keeps: hand over the difference now.
+          counters.handovers++;
+          for (const ev of feed.recent) if (offerOrCut(sub, ev) === "overflow") return;
+        }
         if (compareCursor(sub.cursor, feed.head) >= 0) {
           sub.live = true;
           feed.live.add(sub); // from here the shared reader serves it; offer() skips what it has
