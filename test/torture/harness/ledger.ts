@@ -4,7 +4,7 @@ import type { Channel, Outcome } from "./drivers.js";
 import type { Snapshot } from "./snapshot.js";
 
 /** One attempt as the client saw it. */
-export type AttemptRec = { id: string; outcome: Outcome; reply: string; cycle: number };
+export type AttemptRec = { id: string; outcome: Outcome; reply: string; cycle: number; ms?: number };
 /** One logical message: the same nonce and Message-ID across its attempts. */
 export type MsgRec = { nonce: string; channel: Channel; recipients: string[]; attempts: AttemptRec[]; done: boolean };
 

@@ -53,17 +53,17 @@ export function newMessage(channel: Channel, random: () => number): MsgRec {
 }
 
 /** Builds the attempt's message: the Subject carries the attempt id. */
-export function attemptSend(msg: MsgRec): Send {
+export function attemptSend(msg: MsgRec, padBody = ""): Send {
   const id = `${msg.nonce}.${msg.attempts.length + 1}`;
-  const body = `nonce ${msg.nonce} attempt ${id}\r\n${"torture line\r\n".repeat(1 + (msg.nonce.length % 5))}`;
+  const body = `nonce ${msg.nonce} attempt ${id}\r\n${"torture line\r\n".repeat(1 + (msg.nonce.length % 5))}${padBody}`;
   return { channel: msg.channel, recipients: msg.recipients, subject: subjectPrefix + id, messageId: `<${msg.nonce}@torture.test>`, body };
 }
 
 /** Makes one attempt of `msg` and records it; returns false when nothing was sent. */
-export async function attemptOnce(o: { ports: LoadOptions["ports"]; ledger: Ledger; cycle: number; maxAttempts?: number }, msg: MsgRec): Promise<boolean> {
-  const s = attemptSend(msg);
+export async function attemptOnce(o: { ports: LoadOptions["ports"]; ledger: Ledger; cycle: number; maxAttempts?: number; padBody?: string }, msg: MsgRec): Promise<boolean> {
+  const s = attemptSend(msg, o.padBody);
   const r = await sendOne(o.ports, s);
-  o.ledger.record(msg, { id: s.subject.slice(subjectPrefix.length), outcome: r.outcome, reply: r.reply, cycle: o.cycle });
+  o.ledger.record(msg, { id: s.subject.slice(subjectPrefix.length), outcome: r.outcome, reply: r.reply, cycle: o.cycle, ms: r.ms });
   const permanent = r.outcome === "acked" || (r.outcome === "refused" && /^5/.test(r.reply)) || (r.outcome === "refused" && msg.channel === "webapi" && /^4\d\d \{/.test(r.reply));
   if (permanent || msg.attempts.length >= (o.maxAttempts ?? 8)) msg.done = true;
   return r.outcome !== "unsent";
