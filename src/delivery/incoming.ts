@@ -34,6 +34,8 @@ export async function handleIncoming(ctx: Ctx, tx: Tx, m: IncomingOffer): Promis
 async function fromIdOf(tx: Tx, rcptTo: string): Promise<string | null> {
   const at = rcptTo.lastIndexOf("@");
   if (at < 1) return null;
+  // Separators are punctuation: a plain alphanumeric localpart cannot carry a FromID (no query).
+  if (/^[A-Za-z0-9]*$/.test(rcptTo.slice(0, at))) return null;
   const domain = await getDomain(tx, rcptTo.slice(at + 1));
   const sep = domain?.catchallSeparator;
   if (!sep) return null;

@@ -42,7 +42,8 @@ export async function acceptIncoming(deps: InboundDeps, r: Received): Promise<nu
   await deps.database.db.transaction(async (tx) => {
     // A stalled database (held lock, overload) must end in a rollback and 451, not in a commit
     // that lands after the client has given up and will retry (reliability E7).
-    await tx.execute(sql.raw(`set local statement_timeout = ${Math.max(1, Math.floor(deps.limits.commitTimeoutMs))}`));
+    // Pipelined with the first insert (no extra round trip); awaited before commit.
+    const budget = tx.execute(sql.raw(`set local statement_timeout = ${Math.max(1, Math.floor(deps.limits.commitTimeoutMs))}`)).then(() => {});
     for (const rcpt of r.recipients) {
       const id = await storeOne(tx, deps, r, rcpt, raw, parsed, verified);
       if (id !== null) ids.push(id);
@@ -91,7 +92,7 @@ async function storeOne(
     mailFromValidated: v.mailFromValidated,
     msgFromValidated: v.msgFromValidated,
     dkimDomains: v.dkimVerifiedDomains,
-  });
+  }, deps.database);
   const payload = incomingPayload(
     parsed,
     {

@@ -25,12 +25,34 @@ export type NewMessage = {
   dkimDomains?: string[];
 };
 
-/** Inserts a message in the caller's transaction; returns its id and mailbox name. */
-export async function insertMessage(tx: Tx, m: NewMessage): Promise<{ id: number; receivedAt: Date; mailboxName: string }> {
+// Role mailboxes (Inbox, Sent, ...) are created with their account and never renamed or
+// removed, so their ids are remembered per database: one query less on every received message.
+const roleMailboxes = new WeakMap<object, Map<string, { id: number; name: string }>>();
+
+async function mailboxFor(tx: Tx, db: object, m: NewMessage): Promise<{ id: number; name: string } | undefined> {
+  const key = "role" in m.mailbox ? `${m.accountId}:${m.mailbox.role}` : null;
+  let cache = roleMailboxes.get(db);
+  if (!cache) roleMailboxes.set(db, (cache = new Map()));
+  const hit = key ? cache.get(key) : undefined;
+  if (hit) return hit;
   const [mb] = await tx
     .select({ id: mailboxes.id, name: mailboxes.name })
     .from(mailboxes)
     .where(and(eq(mailboxes.accountId, m.accountId), "role" in m.mailbox ? eq(mailboxes.role, m.mailbox.role) : eq(mailboxes.id, m.mailbox.id)));
+  if (mb && key) cache.set(key, mb);
+  return mb;
+}
+
+/**
+ * Inserts a message in the caller's transaction; returns its id and mailbox name. `cacheScope`
+ * (the database object) lets role-mailbox ids be remembered across calls.
+ */
+export async function insertMessage(
+  tx: Tx,
+  m: NewMessage,
+  cacheScope: object = tx,
+): Promise<{ id: number; receivedAt: Date; mailboxName: string }> {
+  const mb = await mailboxFor(tx, cacheScope, m);
   if (!mb) throw new StoreError("mailboxNotFound", `account ${m.accountId} has no such mailbox`);
   const [row] = await tx
     .insert(messages)
