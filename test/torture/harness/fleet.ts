@@ -77,6 +77,8 @@ export async function waitEvents(subs: Subscriber[], match: (event: string) => b
 /** Closes every subscriber and waits for the closes. */
 export async function closeAll(subs: Subscriber[]): Promise<void> {
   for (const s of subs) s.ws.close();
-  await Promise.race([Promise.all(subs.map((s) => s.closed)), new Promise((r) => setTimeout(r, 10_000))]);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(subs.map((s) => s.closed)), new Promise((r) => (timer = setTimeout(r, 10_000)))]);
+  clearTimeout(timer);
   for (const s of subs) s.ws.terminate();
 }
