@@ -9,8 +9,8 @@ import type { Db, Tx } from "../db/index.js";
 import { completeJob, rescheduleJob, type Job, type JobHandler } from "../queue/index.js";
 import type { Admission } from "./admission.js";
 import { disableTarget } from "./config.js";
-import type { PostResult, WebhookPoster } from "./post.js";
-import { beginAttempt, lockWebhook, markRetrying, retireWebhooks, setResults, withResult, type WebhookRow } from "./queries.js";
+import type { WebhookPoster } from "./post.js";
+import { beginAttempt, lockWebhook, retireWebhooks, setResults, settlePending, withResult, type WebhookRow } from "./queries.js";
 import { nextAttemptAt } from "./retry-after.js";
 import type { WebhookAttempt } from "../db/schema/index.js";
 
@@ -23,6 +23,8 @@ export type HandlerCtx = {
   admission: Admission;
   timeScale: number;
   random: () => number;
+  /** The account's keep period for retired webhooks (may be cached briefly). */
+  keepPeriod(accountId: number): Promise<number>;
 };
 
 /** Creates the handler; see the file comment. */
@@ -65,11 +67,29 @@ async function deliver(ctx: HandlerCtx, job: Job): Promise<void> {
   });
   ctx.log.debug({ webhook: id, jobId: job.id, attempt, status: result.status, ok: result.ok, durationMs: result.durationMs }, "webhook attempt done");
   const done = { ...entry, durationMs: result.durationMs, success: result.ok, code: result.status, error: result.error ?? "", response: result.responseHead };
-  await ctx.db.transaction((tx) => record(ctx, tx, job, id, done, result, start));
+  const now = ctx.clock.now();
+  const next = result.ok || result.disable ? null : nextAttemptAt(attempt, start, { retryAfterMs: result.retryAfterMs, finishedAt: now, timeScale: ctx.timeScale, random: ctx.random });
+  if (!result.ok && !result.disable && next === null) {
+    ctx.log.warn({ webhook: id, accountId: row.accountId, url: row.url, attempts: attempt, error: done.error }, "webhook failed after its last attempt");
+  }
+  // Read before the transaction: on PGlite a query outside it would wait for it.
+  const keepMs = next === null ? await ctx.keepPeriod(row.accountId) : 0;
+  await ctx.db.transaction(async (tx) => {
+    if (!result.disable) {
+      const at = new Date(now);
+      const o = next !== null ? { now: at, next: new Date(next) } : { now: at, status: result.ok ? ("delivered" as const) : ("failed" as const), keepMs };
+      if (await settlePending(tx, id, done, o)) {
+        if (next !== null) await rescheduleJob(tx, job, new Date(next), done.error);
+        else await completeJob(tx, job);
+        return;
+      }
+    }
+    await recordLocked(ctx, tx, job, id, done, new Date(now));
+  });
 }
 
-async function record(ctx: HandlerCtx, tx: Tx, job: Job, id: number, entry: WebhookAttempt, result: PostResult, start: number): Promise<void> {
-  const now = new Date(ctx.clock.now());
+/** The careful path: a 410, or a webhook superseded during its POST. */
+async function recordLocked(ctx: HandlerCtx, tx: Tx, job: Job, id: number, entry: WebhookAttempt, now: Date): Promise<void> {
   const row = await lockWebhook(tx, id);
   if (!row) return void (await completeJob(tx, job)); // removed (account deleted, or keep period 0)
   if (row.status !== "pending") {
@@ -78,27 +98,12 @@ async function record(ctx: HandlerCtx, tx: Tx, job: Job, id: number, entry: Webh
     await setResults(tx, id, withResult(row.results, late), now);
     return void (await completeJob(tx, job));
   }
-  const results = withResult(row.results, entry);
-  if (result.ok) return retire(tx, job, row, "delivered", results, now);
-  if (result.disable) {
-    const reason = `receiver answered 410 Gone at ${now.toISOString()}; disabled until reconfigured`;
-    await disableTarget(tx, row.accountId, row.kind, row.url, reason, now);
-    const last = { ...entry, error: `${entry.error}; endpoint disabled until reconfigured` };
-    ctx.log.warn({ webhook: id, accountId: row.accountId, kind: row.kind, url: row.url }, "webhook endpoint answered 410, disabled until reconfigured");
-    return retire(tx, job, row, "failed", withResult(row.results, last), now);
-  }
-  const next = nextAttemptAt(entry.attempt, start, {
-    retryAfterMs: result.retryAfterMs,
-    finishedAt: now.getTime(),
-    timeScale: ctx.timeScale,
-    random: ctx.random,
-  });
-  if (next === null) {
-    ctx.log.warn({ webhook: id, accountId: row.accountId, url: row.url, attempts: entry.attempt, error: entry.error }, "webhook failed after its last attempt");
-    return retire(tx, job, row, "failed", results, now);
-  }
-  await markRetrying(tx, id, results, new Date(next), now);
-  await rescheduleJob(tx, job, new Date(next), entry.error);
+  // 410 Gone: the target is disabled until reconfigured, and this webhook fails.
+  const reason = `receiver answered 410 Gone at ${now.toISOString()}; disabled until reconfigured`;
+  await disableTarget(tx, row.accountId, row.kind, row.url, reason, now);
+  const last = { ...entry, error: `${entry.error}; endpoint disabled until reconfigured` };
+  ctx.log.warn({ webhook: id, accountId: row.accountId, kind: row.kind, url: row.url }, "webhook endpoint answered 410, disabled until reconfigured");
+  await retire(tx, job, row, "failed", withResult(row.results, last), now);
 }
 
 async function retire(tx: Tx, job: Job, row: WebhookRow, status: "delivered" | "failed", results: WebhookAttempt[], now: Date): Promise<void> {

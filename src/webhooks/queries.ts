@@ -90,9 +90,29 @@ export function withResult(results: readonly WebhookAttempt[], r: WebhookAttempt
   return i < 0 ? [...results, r] : [...results.slice(0, i), r, ...results.slice(i + 1)];
 }
 
-/** Keeps a pending webhook pending with new results and its next attempt time. */
-export async function markRetrying(tx: Tx, id: number, results: WebhookAttempt[], next: Date, now: Date): Promise<void> {
-  await tx.update(webhooks).set({ results, nextAttemptAt: next, lastActivity: now }).where(eq(webhooks.id, id));
+/**
+ * The fast path of recording an attempt on a webhook that is still pending, in one statement:
+ * its placeholder (the last result, same attempt number) is replaced by `e` and `set` applied.
+ * A final status with a keep period of 0 deletes the row instead. False when the webhook is not
+ * pending any more (superseded during the POST); the caller then takes the locking path.
+ */
+export async function settlePending(
+  tx: Tx,
+  id: number,
+  e: WebhookAttempt,
+  o: { now: Date; next: Date } | { now: Date; status: "delivered" | "failed"; keepMs: number },
+): Promise<boolean> {
+  const w = webhooks;
+  const pending = and(eq(w.id, id), eq(w.status, "pending"));
+  if ("status" in o && o.keepMs <= 0) return (await tx.delete(w).where(pending).returning({ id: w.id })).length > 0;
+  const results = sql`(case when (${w.results} -> -1 ->> 'attempt')::int = ${e.attempt} then ${w.results} - -1 else ${w.results} end)
+    || ${JSON.stringify([e])}::jsonb`;
+  const set =
+    "status" in o
+      ? { status: o.status, jobId: null, nextAttemptAt: null, keepUntil: new Date(o.now.getTime() + o.keepMs) }
+      : { nextAttemptAt: o.next };
+  const r = await tx.update(w).set({ ...set, results, lastActivity: o.now }).where(pending).returning({ id: w.id });
+  return r.length > 0;
 }
 
 /** Updates the results of a retired webhook (a late result of a superseded one). */

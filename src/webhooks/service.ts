@@ -13,7 +13,7 @@ import { createWebhookHandler } from "./handler.js";
 import { createWebhookMethods, type WebhookMethods } from "./methods.js";
 import { createAppendHook, webhookJobKind } from "./outbox.js";
 import { createWebhookPoster } from "./post.js";
-import { removeExpired } from "./queries.js";
+import { keepPeriod, removeExpired } from "./queries.js";
 import { createDestinationGuard, type ResolveHost } from "./ssrf.js";
 
 /** Settings of {@link createWebhooks} (config `webhooks.*` plus what localserve changes). */
@@ -42,7 +42,7 @@ export type WebhooksDeps = {
   log: Logger;
   /** Schedules attempts and stamps rows; `webhook-timestamp` uses the wall clock. */
   clock: Clock;
-  /** Wake-ups after commits of this process (the job NOTIFY covers other processes). */
+  /** Wake-ups after commits of this process on PGlite (on PostgreSQL the jobs NOTIFY does it). */
   eventLog: Pick<EventLog, "onWake">;
   config: WebhooksConfig;
   /** Postwire version for the User-Agent. */
@@ -102,6 +102,15 @@ export function createWebhooks(deps: WebhooksDeps): Webhooks {
   // Commits of accounts without webhooks need no claim query: wake only while hooks were queued lately.
   let lastQueued = -Infinity;
   const wake = (): void => runner?.wake();
+  // Keep periods change rarely: a minute's cache saves a query per finished webhook.
+  const keepCache = new Map<number, { ms: number; at: number }>();
+  const keepPeriods = async (accountId: number): Promise<number> => {
+    const hit = keepCache.get(accountId);
+    if (hit && performance.now() - hit.at < 60_000) return hit.ms;
+    const ms = await keepPeriod(database.db, accountId);
+    keepCache.set(accountId, { ms, at: performance.now() });
+    return ms;
+  };
 
   const appendHook = createAppendHook({ database, now, onQueued: () => (lastQueued = performance.now()) });
   const methods = createWebhookMethods({
@@ -139,15 +148,19 @@ export function createWebhooks(deps: WebhooksDeps): Webhooks {
           admission,
           timeScale: config.timeScale,
           random: deps.random ?? Math.random,
+          keepPeriod: keepPeriods,
         }),
         concurrency: config.concurrency,
         gate: admission,
         pollMs: config.pollMs,
         lockTimeoutMs: config.lockTimeoutMs,
       });
-      unwake = deps.eventLog.onWake(() => {
-        if (performance.now() - lastQueued < 5000) wake();
-      });
+      // On PostgreSQL the queue's NOTIFY at commit already wakes every runner; PGlite has none.
+      if (!database.listen) {
+        unwake = deps.eventLog.onWake(() => {
+          if (performance.now() - lastQueued < 5000) wake();
+        });
+      }
       cleanup = startCleanup({ db: database.db, log, clock: deps.clock, timeScale: config.timeScale });
     },
     async stop() {
