@@ -2,9 +2,10 @@
 // shared server): disk full through a fault point (452 4.3.1, nothing stored, recovery without
 // a restart), then `pg_ctl restart -m immediate` under MX load (in-flight DATA gets 451 4.3.0,
 // new mail is accepted again within 10 s, the ledger holds). Skipped where no cluster can be
-// made (not root, no binaries). The long version is pg-faults.test.ts.
+// made (not root, no binaries), and in the PGlite pass. The long version is pg-faults.test.ts.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { onPostgres } from "../helpers/db.js";
 import { Ledger } from "./harness/ledger.js";
 import { attemptOnce, newMessage } from "./harness/load.js";
 import { canMakeCluster, startPgCluster, type PgCluster } from "./harness/pg-cluster.js";
@@ -13,7 +14,8 @@ import { startTortureServer, type TortureServer } from "./harness/server.js";
 import { readSnapshot } from "./harness/snapshot.js";
 import { seededRandom } from "./harness/load.js";
 
-const skip = canMakeCluster() ? false : "cannot make a throwaway PostgreSQL cluster here (needs root and /usr/lib/postgresql)";
+// Runs in the PostgreSQL pass of the suite (TEST_DATABASE_URL set), once: the cluster is its own.
+const skip = !onPostgres ? "PostgreSQL pass only (TEST_DATABASE_URL)" : canMakeCluster() ? false : "cannot make a throwaway PostgreSQL cluster here (needs root and /usr/lib/postgresql)";
 
 describe("storage faults on a throwaway PostgreSQL cluster (short)", { skip }, () => {
   let cluster: PgCluster;
