@@ -118,7 +118,10 @@ async function storeOne(
 const nulEscape = /(?<!\\)((?:\\\\)*)\\u(?:0000|d[89a-f][0-9a-f]{2})/gi;
 
 function jsonbSafe(p: object): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(p).replace(nulEscape, "$1\\ufffd")) as Record<string, unknown>;
+  const json = JSON.stringify(p);
+  nulEscape.lastIndex = 0;
+  if (!nulEscape.test(json)) return p as Record<string, unknown>; // the common case: nothing to replace
+  return JSON.parse(json.replace(nulEscape, "$1\\ufffd")) as Record<string, unknown>;
 }
 
 function noNul(s: string): string {

@@ -5,7 +5,7 @@
 // raw message can be stored flagged unparsed. Workers are unref'd while idle, so a pool
 // that is never closed does not keep the process alive.
 import { Worker } from "node:worker_threads";
-import { defaultParseLimits, type ParseLimits } from "./parse.js";
+import { defaultParseLimits, parseRaw, type ParseLimits } from "./parse.js";
 import type { ParseFailure, ParseFailureCode, ParseOptions, ParseResult } from "./types.js";
 import type { WorkerRequest } from "./parse-worker.js";
 
@@ -181,8 +181,22 @@ let shared: ParserPool | null = null;
  * from {@link createParserPool} owned by the app; this is for simple callers and tests.
  */
 export function parseMessage(raw: Uint8Array, opts: ParseOptions = {}): Promise<ParseResult> {
+  // Small messages cannot carry a bomb worth a thread hop: the tree walk is bounded and linear
+  // and never converts HTML, so at this size it costs far less than the worker round trip.
+  if (raw.length <= inlineParseMaxBytes) return parseInline(raw, opts);
   shared ??= createParserPool();
   return shared.parse(raw, opts);
+}
+
+/** Messages up to this size are parsed on the calling thread by {@link parseMessage}. */
+export const inlineParseMaxBytes = 16 * 1024;
+
+async function parseInline(raw: Uint8Array, opts: ParseOptions): Promise<ParseResult> {
+  try {
+    return await parseRaw(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength), opts.automatedHint ?? false);
+  } catch (err) {
+    return { ok: false, error: { code: "malformed", message: err instanceof Error ? err.message : String(err) } };
+  }
 }
 
 /** Closes the shared pool used by {@link parseMessage}; a later call starts a new one. */
