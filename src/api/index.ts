@@ -23,3 +23,4 @@ export { t, type Infer, type AnyWireType, type AnyStructType } from "./wire.js";
 export { ApiError, apiErrorCodes, type ApiErrorCode } from "./errors.js";
 export { exampleJson } from "./example.js";
 export { eventRoutes, type EventMethodsApi, type EventRouteOptions } from "./routes/events.js";
+export { webhookRoutes } from "./routes/webhooks.js";

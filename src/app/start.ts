@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { createApi, eventRoutes } from "../api/index.js";
+import { createApi, eventRoutes, webhookRoutes } from "../api/index.js";
 
 import { createAuthLimiter } from "../auth/index.js";
 import { systemClock, type Clock } from "../clock/index.js";
@@ -11,6 +11,7 @@ import { createEventLog, type EventLog } from "../events/index.js";
 import { startListener, type FailureCheck, type InboundDeps, type RecipientResolver } from "../inbound/index.js";
 import { verifyIncoming, type TxtRecord } from "../mail-auth/index.js";
 import { parseMessage } from "../message/index.js";
+import { createWebhooks, type Webhooks } from "../webhooks/index.js";
 import { createEventMethods, createEventStream } from "../websocket/index.js";
 import { dkimProvider } from "./dkim.js";
 import { startHttp } from "./http.js";
@@ -38,8 +39,10 @@ export type AppOverrides = {
   trustedDkimRecords?: TxtRecord[];
   /** Where outgoing mail goes instead of the recipient domain's MX (localserve: itself). */
   deliveryTarget?: (ports: RunningApp["ports"]) => (domain: string) => Promise<Target[]>;
+  /** Webhook destinations on loopback and private networks are allowed (localserve). */
+  webhooksAllowLoopback?: boolean;
   /** Runs after migrations, before listeners start (localserve creates its account here). */
-  prepare?: (database: Database) => Promise<void>;
+  prepare?: (database: Database, m: { webhooks: Webhooks }) => Promise<void>;
 };
 
 /** A running Postwire process. */
@@ -47,6 +50,7 @@ export type RunningApp = {
   database: Database;
   eventLog: EventLog;
   delivery: Delivery;
+  webhooks: Webhooks;
   ports: { smtp: number | null; submission: number | null; submissions: number | null; http: number | null };
   /** Re-reads the TLS certificate and key for new SMTP sessions (SIGHUP); open sessions continue. */
   reloadTls(): void;
@@ -71,10 +75,28 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
       log,
     });
     stops.push(() => database.close());
-    await syncConfigAccounts(database.db, config);
-    await o.prepare?.(database);
     const eventLog = await createEventLog({ database, log: log.child({ module: "events" }) });
     stops.push(() => eventLog.close());
+    const webhooks = createWebhooks({
+      database,
+      log,
+      clock,
+      eventLog,
+      version,
+      config: {
+        concurrencyPerUrl: config.webhooks.concurrencyPerUrl,
+        concurrency: config.webhooks.concurrency,
+        timeoutMs: durationMs(config.webhooks.timeout),
+        allowHosts: config.webhooks.allowHosts,
+        allowLoopback: o.webhooksAllowLoopback ?? false,
+        timeScale: config.queue.timeScale,
+        lockTimeoutMs: durationMs(config.queue.lockTimeout),
+      },
+    });
+    // The transactional outbox: webhook rows are written in the transaction that appends the event.
+    eventLog.setAppendHook(webhooks.appendHook);
+    await syncConfigAccounts(database.db, config, webhooks);
+    await o.prepare?.(database, { webhooks });
     const limiter = createAuthLimiter(clock);
     const resolver = o.resolver ?? createNodeResolver();
     const ports: RunningApp["ports"] = { smtp: null, submission: null, submissions: null, http: null };
@@ -124,7 +146,7 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
         maxRequestSize: config.http.maxRequestSize,
         maxMessageSize: config.smtp.maxMessageSize,
         version,
-        methods: eventRoutes(createEventMethods({ database, eventLog, clock })),
+        methods: [...eventRoutes(createEventMethods({ database, eventLog, clock })), ...webhookRoutes(webhooks.methods)],
       });
       const http = await startHttp({ app: api, stream, host: config.http.host, port: config.http.port });
       stops.push(() => http.close());
@@ -133,6 +155,8 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
 
     await delivery.start();
     stops.push(() => delivery.stop());
+    await webhooks.start();
+    stops.push(() => webhooks.stop());
     const reloadTls = () => {
       try {
         tlsFiles.reload();
@@ -142,7 +166,7 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
         log.error({ err }, "tls reload failed, keeping the previous certificate");
       }
     };
-    return { database, eventLog, delivery, ports, reloadTls, stop: stopAll };
+    return { database, eventLog, delivery, webhooks, ports, reloadTls, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -4,12 +4,13 @@ import type { Config } from "../config/index.js";
 import { durationMs } from "../config/index.js";
 import type { Db } from "../db/index.js";
 import { ensureAccount, ensureDomain } from "../store/index.js";
+import { readSecretFile, type Webhooks } from "../webhooks/index.js";
 
 /**
  * Creates or updates the domains and accounts declared in the config file. Passwords come from
  * files (never from the config itself) and are stored only as hashes.
  */
-export async function syncConfigAccounts(db: Db, config: Config): Promise<void> {
+export async function syncConfigAccounts(db: Db, config: Config, webhooks: Pick<Webhooks, "syncConfig">): Promise<void> {
   const hashes = new Map<string, string>();
   for (const a of config.accounts) {
     if (a.passwordFile) hashes.set(a.name, await hashPassword(readFileSync(a.passwordFile, "utf8").trim()));
@@ -17,7 +18,7 @@ export async function syncConfigAccounts(db: Db, config: Config): Promise<void> 
   await db.transaction(async (tx) => {
     for (const d of config.domains) await ensureDomain(tx, d);
     for (const a of config.accounts) {
-      await ensureAccount(tx, {
+      const acc = await ensureAccount(tx, {
         name: a.name,
         fullName: a.fullName,
         passwordHash: hashes.get(a.name),
@@ -29,6 +30,11 @@ export async function syncConfigAccounts(db: Db, config: Config): Promise<void> 
           maxOutgoingMessagesPerDay: a.maxOutgoingMessagesPerDay,
           maxFirstTimeRecipientsPerDay: a.maxFirstTimeRecipientsPerDay,
         },
+      });
+      await webhooks.syncConfig(tx, acc.id, {
+        incoming: a.incomingWebhook ?? null,
+        outgoing: a.outgoingWebhook ?? null,
+        secrets: a.webhookSecretFile ? readSecretFile(a.webhookSecretFile) : undefined,
       });
     }
   });

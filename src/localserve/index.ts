@@ -7,6 +7,7 @@
 import { mkdirSync } from "node:fs";
 import type { Logger } from "pino";
 import { startApp, type RunningApp } from "../app/index.js";
+import type { WebhookConfigView } from "../webhooks/index.js";
 import { createStaticResolver } from "../dns/index.js";
 import { createFailureSimulator } from "./failures.js";
 import { catchAllResolver, ensureLocalAccount } from "./account.js";
@@ -19,23 +20,33 @@ export { banner } from "./banner.js";
 export { localAccount } from "./account.js";
 
 /** Starts localserve with the given flags. */
-export async function startLocalserve(flags: LocalserveFlags, log: Logger): Promise<RunningApp> {
+export async function startLocalserve(flags: LocalserveFlags, log: Logger): Promise<RunningApp & { webhookConfig: WebhookConfigView | null }> {
   const config = localserveConfig(flags);
   mkdirSync(config.dataDir, { recursive: true });
   const [tls, dkimRecord] = await Promise.all([ensureLocalCert(config.dataDir), ensureLocalDkim(config.dataDir)]);
   let accountId = 0;
-  return startApp(config, log, {
+  let hooks: WebhookConfigView | null = null;
+  const app = await startApp(config, log, {
     tls: () => tls,
     // No DNS: nothing in localserve may reach the internet. Hosted mail from loopback passes.
     resolver: createStaticResolver({}),
     trustedLoopbackDomains: ["localhost"],
     trustedDkimRecords: [dkimRecord],
-    prepare: async (database) => {
+    webhooksAllowLoopback: true,
+    prepare: async (database, { webhooks }) => {
       accountId = await ensureLocalAccount(database);
+      hooks = await database.db.transaction((tx) =>
+        webhooks.syncConfig(tx, accountId, {
+          incoming: flags.incomingWebhook ? { url: flags.incomingWebhook } : undefined,
+          outgoing: flags.outgoingWebhook ? { url: flags.outgoingWebhook } : undefined,
+          secrets: flags.webhookSecret ? [flags.webhookSecret] : undefined,
+        }),
+      );
     },
     resolveRecipient: () => catchAllResolver(() => accountId),
     simulate: createFailureSimulator().check,
     // Every outgoing message, whatever its destination, is delivered back to our own MX.
     deliveryTarget: (ports) => async () => [{ host: "127.0.0.1", port: ports.smtp ?? flags.smtpPort }],
   });
+  return { ...app, webhookConfig: hooks };
 }
