@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type http from "node:http";
 import { after, before, describe, it } from "node:test";
 import { schema } from "../db/index.js";
+import { claimJobs } from "../queue/index.js";
 import { answer, hookEnv, openHookBase, type HookBase } from "./test-env.js";
 import { startReceiver } from "./test-receiver.js";
 
@@ -149,12 +150,10 @@ describe("webhook receiver faults", () => {
     }
   });
 
-  it("keeps the result of a POST that was superseded while it ran, marked (superseded)", async () => {
+  it("keeps the result of a POST superseded while it ran, and holds the newer webhook until that POST ends", async () => {
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
-    const env = await hookEnv(base, {
-      handler: (_req, res) => void held.then(() => res.end("late")),
-    });
+    const env = await hookEnv(base, { handler: (_req, res) => void held.then(() => res.end("late")) });
     try {
       await env.configure({ outgoing: { url: env.rx.url() } });
       await env.outgoing("delayed", 400);
@@ -164,16 +163,50 @@ describe("webhook receiver faults", () => {
       const [first, second] = await env.rows();
       assert.equal(first!.status, "superseded");
       assert.equal(first!.supersededById, second!.id);
-      await env.until(async () => (await env.row(second!.id)).status === "delivered", "the newer webhook");
+      assert.ok(first!.jobId, "still being POSTed");
+      // The message's order is kept: the newer webhook waits for the older POST.
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(env.rx.requests.length, 1);
       release();
-      await env.until(async () => (await env.row(first!.id)).results[0]!.code === 200, "the late result");
+      await env.until(async () => (await env.row(second!.id)).status === "delivered", "the newer webhook");
+      assert.deepEqual(env.rx.requests.map((r) => JSON.parse(r.body.toString()).Event), ["delayed", "delivered"]);
       const late = await env.row(first!.id);
       assert.equal(late.status, "superseded");
+      assert.equal(late.jobId, null);
       assert.deepEqual([late.results[0]!.success, late.results[0]!.error, late.results[0]!.response], [true, "(superseded)", "late"]);
+      // A third event while nothing is in flight goes at once.
+      await env.outgoing("failed", 400);
+      await env.until(() => env.rx.requests.length === 3, "the third webhook");
     } finally {
       await env.stop();
     }
   });
+
+  it("lets the newer webhook go once the lock of a superseded POST cut by a crash expires", async () => {
+    const env = await hookEnv(base, { start: false, config: { lockTimeoutMs: 1000 } });
+    try {
+      await env.configure({ outgoing: { url: env.rx.url() } });
+      await env.outgoing("delayed", 500);
+      // A worker that then died claimed the first webhook's job.
+      const [claimed] = await claimJobs(base.database.db, { kinds: ["webhook"], workerId: "crashed", limit: 1, now: new Date(env.clock.now()) });
+      assert.equal(claimed?.id, (await env.rows())[0]!.jobId);
+      await env.outgoing("delivered", 500);
+      await env.webhooks.start();
+      env.clock.advance(999);
+      env.webhooks.wake();
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(env.rx.requests.length, 0, "held behind the POST that may still run");
+      env.clock.advance(2);
+      env.webhooks.wake();
+      await env.until(async () => (await env.rows())[1]!.status === "delivered", "the newer webhook");
+      const [first] = await env.rows();
+      assert.deepEqual([first!.status, first!.jobId], ["superseded", null]);
+      assert.deepEqual(env.rx.requests.map((r) => JSON.parse(r.body.toString()).Event), ["delivered"]);
+    } finally {
+      await env.stop();
+    }
+  });
+
   it("stops within one POST timeout: jobs waiting for a slot are given back unattempted", async () => {
     const hanging: http.ServerResponse[] = [];
     const env = await hookEnv(base, { start: false, config: { timeoutMs: 1500 }, handler: (_req, res) => void hanging.push(res) });

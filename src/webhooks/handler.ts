@@ -10,7 +10,8 @@ import { completeJob, rescheduleJob, type Job, type JobHandler } from "../queue/
 import type { Admission } from "./admission.js";
 import { disableTarget } from "./config.js";
 import type { WebhookPoster } from "./post.js";
-import { beginAttempt, lockWebhook, retireWebhooks, setResults, settlePending, withResult, type WebhookRow } from "./queries.js";
+import { releaseSuccessor } from "./outbox.js";
+import { beginAttempt, endInFlight, lockWebhook, retireWebhooks, setResults, settlePending, withResult, type WebhookRow } from "./queries.js";
 import { nextAttemptAt } from "./retry-after.js";
 import type { WebhookAttempt } from "../db/schema/index.js";
 
@@ -45,8 +46,15 @@ export function createWebhookHandler(ctx: HandlerCtx): JobHandler {
 async function deliver(ctx: HandlerCtx, job: Job): Promise<void> {
   const start = ctx.clock.now();
   const row = await beginAttempt(ctx.db, job.id, new Date(start));
-  // Superseded, canceled or removed before this attempt: nothing to send.
-  if (!row) return void (await completeJob(ctx.db, job));
+  // Superseded, canceled or removed before this attempt, or the POST of a superseded webhook
+  // was cut by a crash: nothing to send; the message's next webhook may go.
+  if (!row) {
+    await ctx.db.transaction(async (tx) => {
+      for (const m of await endInFlight(tx, job.id)) await releaseSuccessor(tx, m.accountId, m.queueMsgId, new Date(start));
+      await completeJob(tx, job);
+    });
+    return;
+  }
   const id = row.id;
   const attempt = row.attempts;
   const entry: WebhookAttempt = { attempt, start: new Date(start).toISOString(), durationMs: 0, url: row.url, success: false, code: 0, error: "", response: "" };
@@ -96,7 +104,9 @@ async function recordLocked(ctx: HandlerCtx, tx: Tx, job: Job, id: number, entry
     // Superseded (or canceled) while the POST ran: keep the result on the retired row.
     const late = { ...entry, error: `${entry.error}${entry.error ? " " : ""}(${row.status})` };
     await setResults(tx, id, withResult(row.results, late), now);
-    return void (await completeJob(tx, job));
+    await completeJob(tx, job);
+    await releaseSuccessor(tx, row.accountId, row.queueMsgId, now);
+    return;
   }
   // 410 Gone: the target is disabled until reconfigured, and this webhook fails.
   const reason = `receiver answered 410 Gone at ${now.toISOString()}; disabled until reconfigured`;

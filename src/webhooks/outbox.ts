@@ -5,9 +5,9 @@
 import { randomBytes } from "node:crypto";
 import type { Database, Tx } from "../db/index.js";
 import type { AppendHook } from "../events/index.js";
-import { cancelUnclaimedJobs, enqueue } from "../queue/index.js";
+import { cancelUnclaimedJobs, enqueue, setJobsRunAt } from "../queue/index.js";
 import { loadConfigRow, targetFor } from "./config.js";
-import { insertWebhook, lockPendingForMessage, retireWebhooks, type NewWebhook, type WebhookRow } from "./queries.js";
+import { insertWebhook, lockLiveForMessage, retireWebhooks, type NewWebhook, type WebhookRow } from "./queries.js";
 
 /** Queue job kind of webhook deliveries; the job's limitKey is the URL. */
 export const webhookJobKind = "webhook";
@@ -27,18 +27,33 @@ export async function queueWebhook(database: Database, tx: Tx, w: NewWebhook, no
 }
 
 /**
- * Retires the pending outgoing webhook of the same queue message as superseded by `byId`. Its
- * job is removed when no worker holds it; a job mid-delivery finishes, and its result is then
- * recorded on the retired row with "(superseded)" added (handler.ts).
+ * Retires the pending outgoing webhook of the same queue message as superseded by `next`. Its
+ * job is removed when no worker holds it; a POST already running finishes, its result is then
+ * recorded on the retired row with "(superseded)" added, and until then `next` waits (at most
+ * `holdMs`, the lock timeout), so a message's webhooks never overtake each other.
  */
-async function supersede(tx: Tx, accountId: number, queueMsgId: number, byId: number, now: Date): Promise<void> {
-  const pending = (await lockPendingForMessage(tx, accountId, queueMsgId)).filter((r) => r.id !== byId);
-  if (pending.length === 0) return;
-  await cancelUnclaimedJobs(
-    tx,
-    pending.flatMap((r) => (r.jobId === null ? [] : [r.jobId])),
-  );
-  await retireWebhooks(tx, pending.map((r) => r.id), { accountId, status: "superseded", now, supersededById: byId });
+async function supersede(tx: Tx, next: WebhookRow, now: Date, holdMs: number): Promise<void> {
+  const live = (await lockLiveForMessage(tx, next.accountId, next.queueMsgId!)).filter((r) => r.id !== next.id);
+  const pending = live.filter((r) => r.status === "pending");
+  const canceled = new Set(await cancelUnclaimedJobs(tx, pending.flatMap((r) => (r.jobId === null ? [] : [r.jobId]))));
+  const busy = pending.filter((r) => r.jobId !== null && !canceled.has(r.jobId));
+  const idle = pending.filter((r) => !busy.includes(r));
+  const retired = { accountId: next.accountId, status: "superseded" as const, now, supersededById: next.id };
+  await retireWebhooks(tx, idle.map((r) => r.id), retired);
+  await retireWebhooks(tx, busy.map((r) => r.id), { ...retired, inFlight: true });
+  if (busy.length > 0 || live.some((r) => r.status === "superseded")) await setJobsRunAt(tx, [next.jobId!], new Date(now.getTime() + holdMs));
+}
+
+/**
+ * After the POST of a superseded webhook ended: when no other POST of that message is still
+ * running, its pending webhook (held by {@link supersede}) may go now.
+ */
+export async function releaseSuccessor(tx: Tx, accountId: number, queueMsgId: number | null, now: Date): Promise<void> {
+  if (queueMsgId === null) return;
+  const live = await lockLiveForMessage(tx, accountId, queueMsgId);
+  if (live.some((r) => r.status === "superseded")) return;
+  const held = live.filter((r) => r.status === "pending" && r.attempts === 0 && r.jobId !== null);
+  await setJobsRunAt(tx, held.map((r) => r.jobId!), now);
 }
 
 /**
@@ -46,7 +61,13 @@ async function supersede(tx: Tx, accountId: number, queueMsgId: number, byId: nu
  * event that passes the account's filter, a webhook row (URL and Authorization copied, payload
  * = the event's exact JSON) and its job. `onQueued` runs for each webhook queued (metrics, tests).
  */
-export function createAppendHook(o: { database: Database; now: () => Date; onQueued?: (row: WebhookRow) => void }): AppendHook {
+export function createAppendHook(o: {
+  database: Database;
+  now: () => Date;
+  /** Longest wait of a webhook behind a superseded one still being POSTed (the queue's lock timeout). */
+  holdMs: number;
+  onQueued?: (row: WebhookRow) => void;
+}): AppendHook {
   return async (tx, ev) => {
     const cfg = await loadConfigRow(tx, ev.accountId);
     if (!cfg) return;
@@ -72,7 +93,7 @@ export function createAppendHook(o: { database: Database; now: () => Date; onQue
       now,
     );
     // Incoming-message webhooks are never superseded (mox: QueueMsgID 0).
-    if (outgoing && ev.queueMsgId) await supersede(tx, ev.accountId, ev.queueMsgId, row.id, now);
+    if (outgoing && ev.queueMsgId) await supersede(tx, row, now, o.holdMs);
     o.onQueued?.(row);
   };
 }

@@ -1,6 +1,6 @@
 // SQL on the webhooks table (the only place it is queried). Retiring is one UPDATE that also
 // sets keepUntil; with a keep period of 0 the row is deleted instead (mox keeps nothing then).
-import { and, desc, eq, getTableColumns, gte, inArray, isNotNull, lt, lte, ne, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, gte, inArray, isNotNull, lt, lte, ne, or, sql, type SQL } from "drizzle-orm";
 import { type DbOrTx, type Tx, schema } from "../db/index.js";
 import type { WebhookAttempt, WebhookKind, WebhookStatus } from "../db/schema/index.js";
 import { getAccount } from "../store/index.js";
@@ -19,18 +19,38 @@ export async function insertWebhook(tx: Tx, w: NewWebhook): Promise<WebhookRow> 
 }
 
 /**
- * Locks the pending outgoing webhooks of a queue message (at most one in practice). Events of
- * one message are appended by transactions that first update that message's row, so they are
- * already serialized; the row lock keeps a concurrent handler from retiring it under us.
+ * Locks the live outgoing webhooks of a queue message: the pending one (at most one in
+ * practice) and superseded ones whose POST is still running (they keep their job id until it
+ * ends). Events of one message are appended by transactions that first update that message's
+ * row, so they are already serialized; the row locks keep a handler from changing them under us.
  */
-export async function lockPendingForMessage(tx: Tx, accountId: number, queueMsgId: number): Promise<WebhookRow[]> {
+export async function lockLiveForMessage(tx: Tx, accountId: number, queueMsgId: number): Promise<WebhookRow[]> {
+  const w = webhooks;
   return tx
     .select()
-    .from(webhooks)
+    .from(w)
     .where(
-      and(eq(webhooks.accountId, accountId), eq(webhooks.queueMsgId, queueMsgId), eq(webhooks.status, "pending"), eq(webhooks.kind, "outgoing")),
+      and(
+        eq(w.accountId, accountId),
+        eq(w.queueMsgId, queueMsgId),
+        eq(w.kind, "outgoing"),
+        or(eq(w.status, "pending"), and(eq(w.status, "superseded"), isNotNull(w.jobId))),
+      ),
     )
+    .orderBy(w.id)
     .for("update");
+}
+
+/**
+ * Ends the POST of a superseded webhook delivered by job `jobId` (its job id is cleared).
+ * Returns the messages it belonged to, whose next webhook may now go.
+ */
+export async function endInFlight(tx: Tx, jobId: number): Promise<{ accountId: number; queueMsgId: number | null }[]> {
+  return tx
+    .update(webhooks)
+    .set({ jobId: null })
+    .where(and(eq(webhooks.jobId, jobId), ne(webhooks.status, "pending")))
+    .returning({ accountId: webhooks.accountId, queueMsgId: webhooks.queueMsgId });
 }
 
 /** Loads one webhook. */
@@ -115,9 +135,9 @@ export async function settlePending(
   return r.length > 0;
 }
 
-/** Updates the results of a retired webhook (a late result of a superseded one). */
+/** Records the late result of a superseded webhook; its POST has ended, so its job id goes. */
 export async function setResults(tx: Tx, id: number, results: WebhookAttempt[], now: Date): Promise<void> {
-  await tx.update(webhooks).set({ results, lastActivity: now }).where(eq(webhooks.id, id));
+  await tx.update(webhooks).set({ results, lastActivity: now, jobId: null }).where(eq(webhooks.id, id));
 }
 
 /** How long an account keeps retired webhooks; 7 days when the account is gone (mox). */
@@ -130,11 +150,19 @@ export async function keepPeriod(tx: DbOrTx, accountId: number): Promise<number>
 export async function retireWebhooks(
   tx: Tx,
   ids: number[],
-  o: { accountId: number; status: Exclude<WebhookStatus, "pending">; now: Date; results?: WebhookAttempt[]; supersededById?: number },
+  o: {
+    accountId: number;
+    status: Exclude<WebhookStatus, "pending">;
+    now: Date;
+    results?: WebhookAttempt[];
+    supersededById?: number;
+    /** Their POST is still running: keep the job id (and the row, whatever the keep period) until it ends. */
+    inFlight?: boolean;
+  },
 ): Promise<void> {
   if (ids.length === 0) return;
   const keep = await keepPeriod(tx, o.accountId);
-  if (keep <= 0) {
+  if (keep <= 0 && !o.inFlight) {
     await tx.delete(webhooks).where(inArray(webhooks.id, ids));
     return;
   }
@@ -142,10 +170,10 @@ export async function retireWebhooks(
     .update(webhooks)
     .set({
       status: o.status,
-      jobId: null,
+      ...(o.inFlight ? {} : { jobId: null }),
       nextAttemptAt: null,
       lastActivity: o.now,
-      keepUntil: new Date(o.now.getTime() + keep),
+      keepUntil: new Date(o.now.getTime() + Math.max(0, keep)),
       ...(o.results ? { results: o.results } : {}),
       ...(o.supersededById !== undefined ? { supersededById: o.supersededById } : {}),
     })

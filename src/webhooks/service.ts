@@ -112,7 +112,12 @@ export function createWebhooks(deps: WebhooksDeps): Webhooks {
     return ms;
   };
 
-  const appendHook = createAppendHook({ database, now, onQueued: () => (lastQueued = performance.now()) });
+  const appendHook = createAppendHook({
+    database,
+    now,
+    holdMs: config.lockTimeoutMs ?? 600_000,
+    onQueued: () => (lastQueued = performance.now()),
+  });
   const methods = createWebhookMethods({
     database,
     poster,
