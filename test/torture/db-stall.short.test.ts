@@ -33,7 +33,7 @@ async function mxSend(port: number, nonce: string): Promise<{ reply: string; ms:
 describe("DB stall: a held lock on messages (E7, short)", { skip: onPostgres ? false : "needs PostgreSQL (TEST_DATABASE_URL)" }, () => {
   let app: TestApp;
   before(async () => {
-    app = await startTestApp({ config: { smtp: { commandTimeout: "3s", sessionTimeout: "20s", commitTimeout: "2s" } } });
+    app = await startTestApp({ config: { smtp: { commandTimeout: "3s", sessionTimeout: "20s", commitTimeout: "1s" } } });
   });
   after(async () => app?.cleanup());
 
@@ -67,10 +67,10 @@ describe("DB stall: a held lock on messages (E7, short)", { skip: onPostgres ? f
 
   it("answers 451 4.3.0 within the commit budget and never commits that message later", async () => {
     const nonce = randomBytes(6).toString("hex");
-    const r = await withLock(6000, () => mxSend(app.ports.smtp!, nonce));
+    const r = await withLock(3500, () => mxSend(app.ports.smtp!, nonce));
     assert.match(r.reply, /^451 4\.3\.0 /, "a temporary failure while the table is locked");
-    assert.ok(r.ms < 5000, `reply within the budget (took ${r.ms} ms)`);
-    await sleep(2000); // the lock is gone: a transaction left running would have committed by now
+    assert.ok(r.ms < 3000, `reply within the budget (took ${r.ms} ms)`);
+    await sleep(1500); // the lock is gone: a transaction left running would have committed by now
     assert.equal(await storedCount(nonce), 0, "a message answered with 4xx must never be stored");
   });
 

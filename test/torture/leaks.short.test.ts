@@ -1,5 +1,5 @@
 // Handle leaks, in process (reliability.md F4): a serve-mode app on the suite's backend takes
-// 100 concurrent SMTP sessions, 50 WebSocket subscribers and 50 webapi calls, twice; the active
+// 40 concurrent SMTP sessions, 10 WebSocket subscribers and 20 webapi calls, twice; the active
 // resources (process.getActiveResourcesInfo) after the second round match the first, and after
 // stop() nothing the app started is left (sockets, timers, servers).
 import assert from "node:assert/strict";
@@ -31,16 +31,16 @@ describe("handle leaks (in process)", () => {
     const ledger = new Ledger();
     const random = seededRandom(5);
     const round = async () => {
-      const msgs = Array.from({ length: 100 }, () => {
+      const msgs = Array.from({ length: 40 }, () => {
         const m = newMessage("mx", random);
         m.recipients = ["alice@example.test"];
         ledger.add(m);
         return m;
       });
-      const subs = await subscribers(ports.http, 50, auth, ["127.0.0.1"]);
+      const subs = await subscribers(ports.http, 10, auth, ["127.0.0.1"]);
       await Promise.all(msgs.map((m) => attemptOnce({ ports, ledger, cycle: 0 }, m)));
       await Promise.all(
-        Array.from({ length: 50 }, () =>
+        Array.from({ length: 20 }, () =>
           fetch(`http://127.0.0.1:${ports.http}/webapi/v0/MessageList`, { method: "POST", headers: { Authorization: auth }, body: new URLSearchParams({ request: "{}" }) }).then((r) => r.text()),
         ),
       );
