@@ -6,6 +6,7 @@
 import type { Logger } from "pino";
 import type { Clock } from "../clock/index.js";
 import type { Db, Tx } from "../db/index.js";
+import { faultPoint } from "../fault/index.js";
 import { completeJob, rescheduleJob, type Job, type JobHandler } from "../queue/index.js";
 import type { Admission } from "./admission.js";
 import { disableTarget } from "./config.js";
@@ -73,6 +74,7 @@ async function deliver(ctx: HandlerCtx, job: Job): Promise<void> {
     authorization: row.authorization || undefined,
     secrets: row.secrets,
   });
+  await faultPoint("webhook.after-post"); // FAULT (test/torture): the receiver has it, the result is not recorded
   ctx.log.debug({ webhook: id, jobId: job.id, attempt, status: result.status, ok: result.ok, durationMs: result.durationMs }, "webhook attempt done");
   const done = { ...entry, durationMs: result.durationMs, success: result.ok, code: result.status, error: result.error ?? "", response: result.responseHead };
   const now = ctx.clock.now();
