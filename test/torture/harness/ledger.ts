@@ -136,8 +136,8 @@ export class Ledger {
     for (const e of s.events) {
       const want = e.kind === "incoming" ? Boolean(s.webhookUrls?.incoming) : e.kind !== "queued" && Boolean(s.webhookUrls?.outgoing);
       const n = byEvent.get(e.id) ?? 0;
-      if (want && e.kind === "incoming" && n !== 1) v.push(`incoming event ${e.id} has ${n} webhooks, want 1`);
-      if (n > 1) v.push(`event ${e.id} has ${n} webhooks`);
+      if (want && n !== 1) v.push(`${e.kind} event ${e.id} has ${n} webhooks, want 1`);
+      else if (n > 1) v.push(`event ${e.id} has ${n} webhooks`);
     }
     if (!o.drained) return;
     for (const h of hooks) {
