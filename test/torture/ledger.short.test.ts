@@ -18,7 +18,7 @@ const empty = (): Snapshot => ({ messages: [], events: [], outbound: [], jobs: [
 const stored = (s: Snapshot, rcpts: string[], withEvents = true) => {
   for (const rcpt of rcpts) {
     const id = s.messages.length + 1;
-    s.messages.push({ id, role: "inbox", rcpt, subject, expunged: false });
+    s.messages.push({ id, role: "inbox", rcpt, subject, expunged: false, listener: "mx" });
     if (withEvents) s.events.push({ id: 100 + id, kind: "incoming", messageId: id, queueMsgId: null });
   }
   return s;
@@ -48,7 +48,7 @@ describe("ledger invariants", () => {
 
   it("flags phantoms, undrained queues, missing deliveries and webhook faults", () => {
     const s = stored(empty(), ["a@example.com", "b@example.com"]);
-    s.messages.push({ id: 50, role: "inbox", rcpt: "x@example.com", subject: `${subjectPrefix}zzz.1`, expunged: false });
+    s.messages.push({ id: 50, role: "inbox", rcpt: "x@example.com", subject: `${subjectPrefix}zzz.1`, expunged: false, listener: "mx" });
     s.jobs.push({ id: 1, kind: "delivery", lockedBy: null, runAt: new Date() });
     const v = setup("acked").check(s, { drained: true }).violations.join("\n");
     assert.match(v, /unknown attempt zzz\.1/);
@@ -60,7 +60,10 @@ describe("ledger invariants", () => {
     const d = setup("acked", "webapi").check(w, { drained: true }).violations.join("\n");
     assert.match(d, /outbound not drained/);
     assert.match(d, /delivered with 0 delivered events/);
-    assert.match(d, /queued 1, delivered only 0/);
+    assert.match(d, /still queued when idle/);
+    assert.match(d, /1 rows delivered, 0 copies at the MX/);
+    w.outbound[0]!.status = "failed";
+    assert.match(setup("acked", "webapi").check(w, { drained: true }).violations.join("\n"), /rows failed for a deliverable recipient/);
 
     const h = stored(empty(), ["a@example.com", "b@example.com"]);
     h.webhookUrls = { incoming: "http://127.0.0.1:1/in", outgoing: "" };

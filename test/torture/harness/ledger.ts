@@ -1,7 +1,7 @@
 // LEDGER (reliability.md): the client's record of every attempt (by attempt id, carried in the
 // Subject) and the invariants checked against a database snapshot after every cycle.
 import type { Channel, Outcome } from "./drivers.js";
-import type { Snapshot } from "./snapshot.js";
+import type { OutRow, Snapshot } from "./snapshot.js";
 
 /** One attempt as the client saw it. */
 export type AttemptRec = { id: string; outcome: Outcome; reply: string; cycle: number; ms?: number };
@@ -79,7 +79,7 @@ export class Ledger {
           else if (n[0] === 1) stats.cutCommitted++;
           else stats.cutLost++;
         }
-        if (msg.channel !== "mx") this.checkDelivery(msg, att, n, stored, o.drained, v, stats);
+        if (msg.channel !== "mx") this.checkDelivery(msg, att, queued, stored, o.drained, v, stats);
       }
     }
     this.checkEvents(s, v);
@@ -93,16 +93,24 @@ export class Ledger {
     return { violations: v, stats };
   }
 
-  /** A queued recipient reaches the MX once (plus one per crash after it was queued). */
-  private checkDelivery(msg: MsgRec, att: AttemptRec, queuedN: number[], stored: Map<string, unknown[]>, drained: boolean, v: string[], stats: LedgerStats): void {
+  /**
+   * A queued recipient reaches the MX once (plus one per crash after it was queued); a row
+   * marked delivered has its copy; a failed one only for a recipient scripted to fail first
+   * (restarts reset localserve's scripted sequences, so retries can run out).
+   */
+  private checkDelivery(msg: MsgRec, att: AttemptRec, queued: Map<string, OutRow[]>, stored: Map<string, unknown[]>, drained: boolean, v: string[], stats: LedgerStats): void {
     const crashes = this.kills.filter((k) => k >= att.cycle).length;
-    msg.recipients.forEach((r, i) => {
-      const rows = queuedN[i]!;
+    for (const r of msg.recipients) {
+      const rows = queued.get(`${subjectPrefix}${att.id}\0${r}`) ?? [];
       const copies = stored.get(`${subjectPrefix}${att.id}\0${r}`)?.length ?? 0;
-      if (copies > rows * (1 + crashes)) v.push(`attempt ${att.id} → ${r}: ${copies} copies at the MX for ${rows} queued rows and ${crashes} crashes`);
-      if (drained && copies < rows) v.push(`attempt ${att.id} → ${r}: queued ${rows}, delivered only ${copies}`);
-      stats.deliveryDuplicates += Math.max(0, copies - rows);
-    });
+      const delivered = rows.filter((x) => x.status === "delivered").length;
+      if (copies > rows.length * (1 + crashes)) v.push(`attempt ${att.id} → ${r}: ${copies} copies at the MX for ${rows.length} queued rows and ${crashes} crashes`);
+      if (copies < delivered) v.push(`attempt ${att.id} → ${r}: ${delivered} rows delivered, ${copies} copies at the MX`);
+      const failed = rows.filter((x) => x.status !== "delivered" && x.status !== "queued");
+      if (failed.length && !/\+\d{3}-/.test(r)) v.push(`attempt ${att.id} → ${r}: ${failed.length} rows ${failed[0]!.status} for a deliverable recipient`);
+      if (drained && rows.length > delivered + failed.length) v.push(`attempt ${att.id} → ${r}: queued ${rows.length}, still queued when idle`);
+      stats.deliveryDuplicates += Math.max(0, copies - rows.length);
+    }
   }
 
   /** Every stored message has exactly one incoming event; every queued row one `queued` event. */
@@ -115,7 +123,9 @@ export class Ledger {
     }
     const ids = new Set(s.messages.map((m) => m.id));
     for (const m of s.messages) {
-      if (m.role !== "inbox" || m.expunged) continue;
+      // DSNs about our own outgoing mail are stored straight into the sender's Inbox (mox
+      // queue/dsn.go, listener "queue"); their event is the outgoing delayed/failed one.
+      if (m.role !== "inbox" || m.expunged || m.listener === "queue") continue;
       const n = incoming.get(m.id) ?? 0;
       if (n !== 1) v.push(`message ${m.id} (${m.subject}) has ${n} incoming events, want 1`);
     }

@@ -3,7 +3,7 @@
 import type { Database } from "../../../src/db/index.js";
 
 /** A stored message (any mailbox). */
-export type MsgRow = { id: number; role: string | null; rcpt: string; subject: string; expunged: boolean };
+export type MsgRow = { id: number; role: string | null; rcpt: string; subject: string; expunged: boolean; listener: string };
 /** An event of the durable log. */
 export type EventRow = { id: number; kind: string; messageId: number | null; queueMsgId: number | null };
 /** An outgoing queue message (one per recipient). */
@@ -29,8 +29,8 @@ const num = (v: unknown): number | null => (v === null || v === undefined ? null
 /** Reads a snapshot in one REPEATABLE READ transaction (a consistent view even while the server runs). */
 export async function readSnapshot(database: Database): Promise<Snapshot> {
   return database.sql.begin("isolation level repeatable read read only", async (sql) => {
-    const messages = await sql`select m.id, mb.role, coalesce(m.envelope->>'rcptTo','') as rcpt, m.subject, m.expunged
-      from messages m join mailboxes mb on mb.id = m.mailbox_id`;
+    const messages = await sql`select m.id, mb.role, coalesce(m.envelope->>'rcptTo','') as rcpt, m.subject, m.expunged,
+      coalesce(m.envelope->>'listener','') as listener from messages m join mailboxes mb on mb.id = m.mailbox_id`;
     const events = await sql`select id, kind, message_id, queue_msg_id from events`;
     const outbound = await sql`select id, recipient, subject, status from outbound_messages`;
     const jobs = await sql`select id, kind, locked_by, run_at from jobs`;
@@ -53,7 +53,7 @@ export async function readSnapshot(database: Database): Promise<Snapshot> {
       }
     }
     return {
-      messages: messages.map((r) => ({ id: Number(r.id), role: r.role as string | null, rcpt: String(r.rcpt).toLowerCase(), subject: String(r.subject), expunged: Boolean(r.expunged) })),
+      messages: messages.map((r) => ({ id: Number(r.id), role: r.role as string | null, rcpt: String(r.rcpt).toLowerCase(), subject: String(r.subject), expunged: Boolean(r.expunged), listener: String(r.listener) })),
       events: events.map((r) => ({ id: Number(r.id), kind: String(r.kind), messageId: num(r.message_id), queueMsgId: num(r.queue_msg_id) })),
       outbound: outbound.map((r) => ({ id: Number(r.id), recipient: String(r.recipient).toLowerCase(), subject: String(r.subject), status: String(r.status) })),
       jobs: jobs.map((r) => ({ id: Number(r.id), kind: String(r.kind), lockedBy: r.locked_by as string | null, runAt: new Date(r.run_at as string) })),

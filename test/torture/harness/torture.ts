@@ -89,6 +89,7 @@ export async function runTorture(o: TortureOptions): Promise<TortureReport> {
     });
   try {
     if (o.raiseLimits !== false) await raiseLimits(server, () => ensure(armed));
+    const seen = new Set<string>();
     for (let cycle = 1; cycle <= o.cycles; cycle++) {
       if (cycle > 1) {
         point = pointFor(cycle);
@@ -115,11 +116,13 @@ export async function runTorture(o: TortureOptions): Promise<TortureReport> {
       if (cycle % o.drainEvery === 0 || cycle === o.cycles) {
         await ensure("");
         await settle({ ports: server.ports, ledger, cycle });
-        c.violations.push(...(await waitDrained(server, () => check(true), () => ensure(""), () => (armed = "-"))));
+        c.violations.push(...(await waitDrained(server, () => check(true, server.backend === "pglite"), () => ensure(""), () => (armed = "-"))));
       }
       report.cycles.push(c);
       report.violations.push(...c.violations.map((x) => `cycle ${cycle} (${how}): ${x}`));
-      log(`cycle ${cycle}: ${how}, ${c.attempts} attempts, last start ${report.startsMs.at(-1) ?? 0} ms, rss ${Math.round(c.rssKb / 1024)} MB, fds ${c.fds}, ${c.violations.length} violations`);
+      const fresh = c.violations.filter((x) => !seen.has(x));
+      fresh.forEach((x) => seen.add(x));
+      log(`cycle ${cycle}: ${how}, ${c.attempts} attempts, last start ${report.startsMs.at(-1) ?? 0} ms, rss ${Math.round(c.rssKb / 1024)} MB, fds ${c.fds}, ${c.violations.length} violations${fresh.length ? `; new: ${fresh.join(" | ")}` : ""}`);
     }
   } finally {
     report.hookRequests = hook.requests();
@@ -130,11 +133,17 @@ export async function runTorture(o: TortureOptions): Promise<TortureReport> {
   return report;
 }
 
-/** Polls until the drained invariants hold (or ~60 s); on PGlite each look needs a stop and a start. */
+/**
+ * Polls until the drained invariants hold, for up to ~2 minutes (retries back off: at time
+ * scale 600 the delivery schedule's 8 h step is 48 s); on PGlite each look needs a stop and a start.
+ */
 async function waitDrained(server: TortureServer, check: () => Promise<string[]>, restart: () => Promise<void>, stopped: () => void): Promise<string[]> {
   let last: string[] = [];
-  for (let i = 0; i < 12; i++) {
-    await sleep(server.backend === "pglite" ? 4000 : 1000);
+  const pglite = server.backend === "pglite";
+  for (let i = 0, waited = 0; waited < 120_000; i++) {
+    const ms = pglite ? 5000 * (i + 1) : 1000;
+    await sleep(ms);
+    waited += ms;
     if (server.backend === "pglite") {
       await server.stop();
       stopped();
