@@ -2,9 +2,8 @@
 // reaches --incoming-webhook as a verified mox Incoming; a webapi Send to failure-simulating
 // recipients produces the Outgoing events with their codes; a receiver down for the whole
 // schedule (scaled by --time-scale) sees 12 attempts, the webhook is listed as failed and can
-// be redelivered. Skipped until app/ wires createWebhooks (the check below can then go).
+// be redelivered.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { Webhook } from "standardwebhooks";
 import { generateSecret } from "../../src/webhooks/index.js";
@@ -12,9 +11,7 @@ import { startReceiver, type ReceivedRequest, type Receiver } from "../../src/we
 import { startLocalserveProc, type ServerProc } from "../helpers/proc.js";
 import { smtplibSend } from "../helpers/smtp-client.js";
 
-const wired = readFileSync(new URL("../../src/app/start.ts", import.meta.url), "utf8").includes("createWebhooks");
-
-describe("webhooks in localserve", { skip: wired ? false : "app/ does not wire webhooks yet" }, () => {
+describe("webhooks in localserve", () => {
   let p: ServerProc;
   let rx: Receiver;
   let status = 200;
