@@ -68,9 +68,10 @@ describe("ledger invariants", () => {
     const h = stored(empty(), ["a@example.com", "b@example.com"]);
     h.webhookUrls = { incoming: "http://127.0.0.1:1/in", outgoing: "" };
     h.webhooks = [{ id: 1, originId: null, webhookId: "msg_1", kind: "incoming", eventId: 101, status: "delivered" }];
-    const seen = new Map([[1, { webhookIds: new Set(["msg_1", "msg_other"]), count: 2 }]]);
+    const seen = new Map([[1, { webhookIds: new Set(["msg_1", "msg_other"]), count: 2, attempts: [1, 1] }]]);
     const hv = setup("acked").check(h, { drained: true, hookSeen: seen }).violations.join("\n");
     assert.match(hv, /incoming event 102 has 0 webhooks/);
     assert.match(hv, /receiver saw webhook-ids msg_1,msg_other/);
+    assert.match(hv, /attempt numbers repeated \(1,1\)/);
   });
 });

@@ -44,9 +44,10 @@ export async function startHook(random: () => number, failureRate = 0): Promise<
       } catch (err) {
         badSignatures.push(`${moxId}: ${(err as Error).message}`);
       }
-      const e = seen.get(moxId) ?? { webhookIds: new Set<string>(), count: 0 };
+      const e = seen.get(moxId) ?? { webhookIds: new Set<string>(), count: 0, attempts: [] };
       e.webhookIds.add(webhookId);
       e.count++;
+      e.attempts.push(Number(h["x-mox-webhook-attempt"]));
       seen.set(moxId, e);
       if (random() < rate) {
         res.writeHead(503, { "Retry-After": "1" }).end("try later");

@@ -9,7 +9,7 @@ export type AttemptRec = { id: string; outcome: Outcome; reply: string; cycle: n
 export type MsgRec = { nonce: string; channel: Channel; recipients: string[]; attempts: AttemptRec[]; done: boolean };
 
 /** What the receiver (HOOK) saw: per X-Mox-Webhook-ID, the Standard Webhooks ids and the count. */
-export type HookSeen = Map<number, { webhookIds: Set<string>; count: number }>;
+export type HookSeen = Map<number, { webhookIds: Set<string>; count: number; attempts: number[] }>;
 
 /** Counters reported at the end. */
 export type LedgerStats = {
@@ -154,6 +154,8 @@ export class Ledger {
       if (h.status === "pending") v.push(`webhook ${h.id} still pending when idle`);
       if (h.status !== "delivered" || !o.hookSeen) continue;
       const seen = o.hookSeen.get(h.originId ?? h.id);
+      // E4: the attempt is counted before the POST, so a crash never repeats an attempt number.
+      if (seen && new Set(seen.attempts).size !== seen.attempts.length) v.push(`webhook ${h.id}: attempt numbers repeated (${seen.attempts.join(",")})`);
       if (!seen) v.push(`webhook ${h.id} delivered but never seen by the receiver`);
       else if (seen.webhookIds.size !== 1 || !seen.webhookIds.has(h.webhookId)) {
         v.push(`webhook ${h.id}: receiver saw webhook-ids ${[...seen.webhookIds].join(",")}, want ${h.webhookId}`);
