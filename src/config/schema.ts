@@ -63,7 +63,7 @@ const accountSchema = z.object({
       events: z
         .array(z.enum(outgoingEvents))
         .default([])
-        .describe("Outgoing events to send; empty means all."),
+        .describe("Outgoing events to send; empty means mox's eight events (queued only when listed)."),
     })
     .optional()
     .describe("Webhook for delivery events of the account's outgoing mail."),
