@@ -30,7 +30,7 @@ describe("webapi with SMTP in and out", () => {
         eventLog: env.eventLog,
         limiter: env.limiter,
         hostname: "mox.example",
-        limits: { maxMessageSize: 10 << 20, maxRecipients: 100, maxConnectionsPerIp: 20, maxConnections: 100, commandTimeoutMs: 30_000, sessionTimeoutMs: 60_000 },
+        limits: { maxMessageSize: 10 << 20, maxRecipients: 100, maxConnectionsPerIp: 20, maxConnections: 100, commandTimeoutMs: 30_000, sessionTimeoutMs: 60_000, commitTimeoutMs: 30_000, greetPauseMs: 0 },
         tls: () => null,
         allowInsecureAuth: false,
         resolveRecipient,
