@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
 import { freePort } from "../../helpers/proc.js";
+import { onAbort } from "./reaper.js";
 
 /** A running throwaway cluster. */
 export type PgCluster = {
@@ -59,6 +60,10 @@ export async function startPgCluster(o: { settings?: Record<string, string> } = 
   ctl(["start"]);
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   let destroyed = false;
+  const forget = onAbort(() => {
+    ctl(["stop", "-m", "immediate"]);
+    rmSync(dir, { recursive: true, force: true });
+  });
   return {
     url,
     port,
@@ -78,6 +83,7 @@ export async function startPgCluster(o: { settings?: Record<string, string> } = 
     destroy() {
       if (destroyed) return;
       destroyed = true;
+      forget();
       try {
         ctl(["stop", "-m", "immediate"]);
       } catch {

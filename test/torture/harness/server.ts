@@ -2,10 +2,11 @@
 // PGlite or on a database of a given PostgreSQL server, restartable with different armed fault
 // points, with database access for the LEDGER (PGlite only while the child is down) and the
 // child's RSS and open file descriptors from /proc.
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { openDatabase, type Database } from "../../../src/db/index.js";
 import { faultEnvVar } from "../../../src/fault/index.js";
 import { startLocalserveProc, type ServerProc } from "../../helpers/proc.js";
+import { onAbort } from "./reaper.js";
 
 /** A torture target. */
 export type TortureServer = {
@@ -42,6 +43,10 @@ export async function startTortureServer(o: { args?: string[]; faults?: string; 
     if (saved === undefined) delete process.env.TEST_DATABASE_URL;
     else process.env.TEST_DATABASE_URL = saved;
   }
+  const forget = onAbort(() => {
+    proc.child.kill("SIGKILL");
+    rmSync(proc.dir, { recursive: true, force: true });
+  });
   const backend = proc.databaseUrl ? "postgres" : "pglite";
   const running = () => proc.child.exitCode === null && proc.child.signalCode === null;
   let pgDb: Database | null = null;
@@ -88,6 +93,7 @@ export async function startTortureServer(o: { args?: string[]; faults?: string; 
       await pgDb?.close();
       pgDb = null;
       await proc.cleanup();
+      forget();
     },
   };
 }
