@@ -2,8 +2,8 @@
 // throwaway PostgreSQL cluster (fsync on) under mixed MX/submission/webapi load (and webhooks
 // when the server has them), every third cycle at a fault point (accept after commit, delivery
 // after the MX's 250, webhook after the POST), the ledger after every cycle and the idle
-// invariants every tenth. TORTURE_CYCLES, TORTURE_SEED and TORTURE_PG_URL (use an existing
-// server instead of a cluster) adjust it. Figures go to the TAP diagnostics.
+// invariants every tenth. TORTURE_CYCLES, TORTURE_SEED, TORTURE_PG_URL (use an existing server
+// instead of a cluster) and TORTURE_PGLITE=1 (E11) adjust it. Figures go to the TAP diagnostics.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { canMakeCluster, startPgCluster, type PgCluster } from "./harness/pg-cluster.js";
@@ -12,11 +12,14 @@ import { runTorture } from "./harness/torture.js";
 const cycles = Number(process.env.TORTURE_CYCLES ?? 100);
 const seed = Number(process.env.TORTURE_SEED ?? Date.now() % 1_000_000);
 const external = process.env.TORTURE_PG_URL;
+// E11: TORTURE_PGLITE=1 runs the cycles on PGlite instead (the data dir must reopen every time).
+const pglite = Boolean(process.env.TORTURE_PGLITE);
 
-describe(`torture: ${cycles} kill -9 cycles on PostgreSQL`, { skip: external || canMakeCluster() ? false : "no PostgreSQL cluster can be made here; set TORTURE_PG_URL" }, () => {
+describe(`torture: ${cycles} kill -9 cycles on ${pglite ? "PGlite" : "PostgreSQL"}`, { skip: pglite || external || canMakeCluster() ? false : "no PostgreSQL cluster can be made here; set TORTURE_PG_URL" }, () => {
   let cluster: PgCluster | null = null;
   before(async () => {
-    if (!external) cluster = await startPgCluster();
+    if (pglite) delete process.env.TEST_DATABASE_URL;
+    else if (!external) cluster = await startPgCluster();
   });
   after(() => cluster?.destroy());
 
@@ -24,7 +27,7 @@ describe(`torture: ${cycles} kill -9 cycles on PostgreSQL`, { skip: external || 
     const r = await runTorture({
       seed,
       cycles,
-      pgBaseUrl: external ?? cluster!.url,
+      pgBaseUrl: pglite ? undefined : (external ?? cluster!.url),
       killAfterMs: [300, 4000],
       faultEvery: 3,
       drainEvery: 10,
