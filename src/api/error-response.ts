@@ -33,8 +33,28 @@ export function toApiError(err: unknown): ApiError {
   return new ApiError("server", "unhandled error", { cause: err });
 }
 
+// The database is unreachable or restarting (postgres-js connection codes, SQLSTATE class 08,
+// 57P01-57P03 shutdown/starting, 53300 too many connections): a temporary condition the client
+// should retry, answered 503 rather than a permanent-looking 400 `server` (reliability E6).
+const unavailableCodes = /^(CONNECTION_(CLOSED|DESTROYED|ENDED)|CONNECT_TIMEOUT|ECONNREFUSED|ECONNRESET|EPIPE|ENOENT|08\w{3}|57P0[123]|53300)$/;
+
+function databaseUnavailable(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as Error & { code?: unknown }).code;
+    if (typeof code === "string" && unavailableCodes.test(code)) return true;
+  }
+  return false;
+}
+
 /** Builds the response for an error thrown while handling a request. */
 export function errorResponse(err: unknown, c: Context, log: Logger): Response {
+  if (databaseUnavailable(err)) {
+    log.warn({ err }, "webapi call failed: database unavailable");
+    return c.body("503 - service unavailable - database unavailable, try again\n", 503, {
+      "Content-Type": "text/plain; charset=utf-8",
+      "Retry-After": "5",
+    });
+  }
   if (err instanceof HttpError) {
     log.debug({ status: err.status }, "webapi request refused");
     return c.body(err.message, err.status, { ...err.headers, "Content-Type": "text/plain; charset=utf-8" });
