@@ -95,7 +95,7 @@ export async function sendWebapi(httpPort: number, s: Send, timeoutMs = 30_000):
 }
 
 /** Sends with the driver for the channel. */
-export function sendOne(ports: { smtp: number; submission: number; http: number }, s: Send): Promise<AttemptResult> {
-  if (s.channel === "webapi") return sendWebapi(ports.http, s);
-  return sendSmtp(s.channel === "mx" ? ports.smtp : ports.submission, s);
+export function sendOne(ports: { smtp: number; submission: number; http: number }, s: Send, timeoutMs = 30_000): Promise<AttemptResult> {
+  if (s.channel === "webapi") return sendWebapi(ports.http, s, timeoutMs);
+  return sendSmtp(s.channel === "mx" ? ports.smtp : ports.submission, s, timeoutMs);
 }

@@ -60,9 +60,12 @@ export function attemptSend(msg: MsgRec, padBody = ""): Send {
 }
 
 /** Makes one attempt of `msg` and records it; returns false when nothing was sent. */
-export async function attemptOnce(o: { ports: LoadOptions["ports"]; ledger: Ledger; cycle: number; maxAttempts?: number; padBody?: string }, msg: MsgRec): Promise<boolean> {
+export async function attemptOnce(
+  o: { ports: LoadOptions["ports"]; ledger: Ledger; cycle: number; maxAttempts?: number; padBody?: string; timeoutMs?: number },
+  msg: MsgRec,
+): Promise<boolean> {
   const s = attemptSend(msg, o.padBody);
-  const r = await sendOne(o.ports, s);
+  const r = await sendOne(o.ports, s, o.timeoutMs);
   o.ledger.record(msg, { id: s.subject.slice(subjectPrefix.length), outcome: r.outcome, reply: r.reply, cycle: o.cycle, ms: r.ms });
   const permanent = r.outcome === "acked" || (r.outcome === "refused" && /^5/.test(r.reply)) || (r.outcome === "refused" && msg.channel === "webapi" && /^4\d\d \{/.test(r.reply));
   if (permanent || msg.attempts.length >= (o.maxAttempts ?? 8)) msg.done = true;
