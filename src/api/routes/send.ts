@@ -11,6 +11,7 @@ import { ApiError } from "../errors.js";
 import { defineMethod, type ApiMethod, type CallContext } from "../registry.js";
 import { sendRequestT, sendResultT, type NameAddress, type SendRequest } from "../types.js";
 import { isZeroTime } from "../wire.js";
+import { sql } from "drizzle-orm";
 import { composeSend, sentCopy, type ComposeSettings } from "./send-compose.js";
 
 /** The longest FutureRelease ahead of now (mox queue.FutureReleaseIntervalMax, 60 days). */
@@ -66,6 +67,9 @@ export function sendRoutes(deps: ApiDeps): ApiMethod[] {
     const sentParsed = sent ? await parseRaw(sent) : null;
 
     const submitted = await db.transaction(async (tx) => {
+      // A stalled database ends in a rollback and 503, never in a commit after the client gave up
+      // (reliability E7), as on the SMTP side; pipelined with the first statement.
+      const budget = tx.execute(sql`set local statement_timeout = 30000`).then(() => {});
       const subs = await deps.delivery.submit(tx, {
         accountId: call.account.id,
         loginAddress: call.loginAddress,
@@ -94,6 +98,7 @@ export function sendRoutes(deps: ApiDeps): ApiMethod[] {
           flags: ["\\seen", "$notjunk"],
         });
       }
+      await budget;
       return subs;
     });
     deps.delivery.wake();
