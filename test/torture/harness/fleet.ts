@@ -10,7 +10,12 @@ import { attemptOnce, newMessage, seededRandom } from "./load.js";
 export type SmtpFleet = { outcomes: Record<Outcome, number>; replies: Record<string, number>; p50: number; p99: number; max: number };
 
 /** `n` MX sessions at once, each one message of about `bodyBytes`; all recorded in `ledger`. */
-export async function smtpFleet(ports: { smtp: number; submission: number; http: number }, ledger: Ledger, n: number, o: { seed: number; bodyBytes: number; cycle: number }): Promise<SmtpFleet> {
+export async function smtpFleet(
+  ports: { smtp: number; submission: number; http: number },
+  ledger: Ledger,
+  n: number,
+  o: { seed: number; bodyBytes: number; cycle: number; timeoutMs?: number },
+): Promise<SmtpFleet> {
   const random = seededRandom(o.seed);
   const msgs = Array.from({ length: n }, () => {
     const m = newMessage("mx", random);
@@ -20,7 +25,8 @@ export async function smtpFleet(ports: { smtp: number; submission: number; http:
   });
   const padding = "x".repeat(76) + "\r\n";
   const pad = padding.repeat(Math.max(0, Math.floor(o.bodyBytes / padding.length)));
-  await Promise.all(msgs.map((m) => attemptOnce({ ports, ledger, cycle: o.cycle, padBody: pad }, m)));
+  // RFC 5321 §4.5.3.2.6: a client waits 10 minutes for the reply to the end of data.
+  await Promise.all(msgs.map((m) => attemptOnce({ ports, ledger, cycle: o.cycle, padBody: pad, timeoutMs: o.timeoutMs ?? 600_000 }, m)));
   const outcomes: Record<Outcome, number> = { acked: 0, refused: 0, cut: 0, unsent: 0 };
   const replies: Record<string, number> = {};
   const ms: number[] = [];
