@@ -1,12 +1,13 @@
 /**
  * HTTP basic authentication for POSTs, in mox's order (mox-compat §1.2): missing credentials
- * → 401 (not counted), client IP → 500 if unknown, limiter → 429 before any password check,
+ * → 401 (not counted), client IP → 500 if unknown, limiter → 429 before any password check
+ * (per IP, then per account once the login is looked up),
  * then the password (a dummy KDF for unknown users, so timing and answer do not tell them
  * apart), then LoginDisabled. Any address of the account logs in, catchall variants included.
  */
 import { isIP } from "node:net";
 import type { Context } from "hono";
-import { verifyPassword, type AuthLimiter } from "../auth/index.js";
+import { accountKey, verifyPassword, type AuthLimiter } from "../auth/index.js";
 import type { Database } from "../db/index.js";
 import { parseAddress } from "../smtp/index.js";
 import { findAddressOwner, type Account } from "../store/index.js";
@@ -30,22 +31,26 @@ export async function authenticate(
   if (!deps.limiter.allowed(remoteIp)) throw new HttpError(429, "429 - too many auth attempts\n");
 
   let owner: Awaited<ReturnType<typeof findAddressOwner>> = null;
+  const login = canonicalLogin(creds.user);
   try {
-    owner = await findAddressOwner(deps.database.db, canonicalLogin(creds.user));
+    owner = await findAddressOwner(deps.database.db, login);
   } catch (err) {
     throw new ApiError("server", "error verifying credentials", { cause: err });
   }
+  // Per account too (an unknown user by the name given, so the answer does not tell them apart).
+  const key = accountKey(login || creds.user, owner?.account.id);
+  if (!deps.limiter.allowed(remoteIp, key)) throw new HttpError(429, "429 - too many auth attempts\n");
   // Unknown users run the same KDF against a dummy hash (verifyPassword with null).
   const ok = await verifyPassword(creds.password, owner?.account.passwordHash || null);
   if (!owner || !ok) {
-    deps.limiter.failed(remoteIp);
+    deps.limiter.failed(remoteIp, key);
     throw new HttpError(401, unauthorized, challenge);
   }
   if (owner.account.loginDisabled) {
-    deps.limiter.failed(remoteIp);
+    deps.limiter.failed(remoteIp, key);
     throw new HttpError(401, "401 - unauthorized - login is disabled for this account\n", challenge);
   }
-  deps.limiter.succeeded(remoteIp);
+  deps.limiter.succeeded(remoteIp, key);
   return { account: owner.account, loginAddress: creds.user, remoteIp };
 }
 

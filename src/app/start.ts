@@ -97,7 +97,7 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
     eventLog.setAppendHook(webhooks.appendHook);
     await syncConfigAccounts(database.db, config, webhooks);
     await o.prepare?.(database, { webhooks });
-    const limiter = createAuthLimiter(clock);
+    const limiter = createAuthLimiter(clock, config.authLimits);
     const resolver = o.resolver ?? createNodeResolver();
     const ports: RunningApp["ports"] = { smtp: null, submission: null, submissions: null, http: null };
 

@@ -4,4 +4,4 @@
  * Account lookup itself belongs to store/.
  */
 export { hashPassword, verifyPassword, normalizePassword } from "./password.js";
-export { createAuthLimiter, type AuthLimiter } from "./limiter.js";
+export { accountKey, createAuthLimiter, defaultAuthLimits, type AuthLimiter, type AuthLimits } from "./limiter.js";

@@ -2,25 +2,51 @@ import { isIPv6 } from "node:net";
 import type { Clock } from "../clock/index.js";
 
 /**
- * Failed-authentication limiter shared by SMTP AUTH and the webapi, as mox does it: counted per
- * IP at three prefix widths (IPv4 /32,/26,/21; IPv6 /64,/48,/32) with per-minute limits 10/30/90
- * and per-day limits 50/150/450. A successful login resets the client's own counters.
+ * Failed-authentication limiter shared by SMTP AUTH and the webapi. Per IP as mox does it:
+ * counted at three prefix widths (IPv4 /32,/26,/21; IPv6 /64,/48,/32), the wider ones allowing
+ * 3× and 9× the limits of the narrowest (by default 10/30/90 a minute and 50/150/450 a day).
+ * Per account as well, so a guessing attack spread over many addresses is stopped too: the key
+ * is the account when the login names one, else the name the client used (see {@link accountKey}),
+ * so unknown users are counted and answered exactly like known ones. A successful login resets
+ * only the client's own counter (its exact IP), never the account's or a shared prefix's.
  */
 export type AuthLimiter = {
-  /** False when the client is over a limit (answer 429 / 421 before checking the password). */
-  allowed(ip: string): boolean;
-  failed(ip: string): void;
-  succeeded(ip: string): void;
-  /** Failures counted for this exact IP in the current minute (for growing SMTP delays). */
-  recentFailures(ip: string): number;
+  /** False when the client or the account is over a limit (answer 429 / 421 before checking the password). */
+  allowed(ip: string, account?: string): boolean;
+  failed(ip: string, account?: string): void;
+  succeeded(ip: string, account?: string): void;
+  /** Failures in the current minute of this exact IP, or of the account when larger (for growing SMTP delays). */
+  recentFailures(ip: string, account?: string): number;
 };
 
-const minuteLimits = [10, 30, 90];
-const dayLimits = [50, 150, 450];
+/** Limits of the failed-auth limiter (config `authLimits`). */
+export type AuthLimits = {
+  /** Failures per minute and per day from one IP (IPv4 /32, IPv6 /64); wider prefixes get 3× and 9×. */
+  ipPerMinute: number;
+  ipPerDay: number;
+  /** Failures per minute and per day against one account (from any IP). */
+  accountPerMinute: number;
+  accountPerDay: number;
+};
 
-export function createAuthLimiter(clock: Clock, scale = 1): AuthLimiter {
+export const defaultAuthLimits: AuthLimits = { ipPerMinute: 10, ipPerDay: 50, accountPerMinute: 30, accountPerDay: 300 };
+
+/** Keeps the limiter's memory bounded under a distributed attack. */
+const maxKeys = 100_000;
+
+/**
+ * The limiter key of a login: the account's id when the login belongs to one, else the name as
+ * used (lowercased). A known user's addresses and catchall variants share one counter.
+ */
+export function accountKey(login: string, accountId: number | null | undefined): string {
+  return accountId != null ? `account:${accountId}` : `login:${login.trim().toLowerCase().slice(0, 320)}`;
+}
+
+export function createAuthLimiter(clock: Clock, limits: Partial<AuthLimits> = {}): AuthLimiter {
+  const l = { ...defaultAuthLimits, ...limits };
+  const ipLimits = [1, 3, 9].map((f) => ({ minute: l.ipPerMinute * f, day: l.ipPerDay * f }));
+  const accountLimit = { minute: l.accountPerMinute, day: l.accountPerDay };
   const counts = new Map<string, { minute: number; minuteStart: number; day: number; dayStart: number }>();
-  const keys = (ip: string) => prefixes(ip);
   function get(k: string) {
     const now = clock.now();
     let c = counts.get(k);
@@ -29,26 +55,32 @@ export function createAuthLimiter(clock: Clock, scale = 1): AuthLimiter {
     if (now - c.dayStart >= 86_400_000) Object.assign(c, { day: 0, dayStart: now });
     return c;
   }
+  const under = (k: string, lim: { minute: number; day: number }) => {
+    const c = counts.get(k);
+    if (!c) return true; // never failed: nothing to count (and no entry made for it)
+    const g = get(k);
+    return g.minute < lim.minute && g.day < lim.day;
+  };
+  const keyed = (ip: string, account?: string) => [...prefixes(ip).map((k, i) => [k, ipLimits[i]!] as const), ...(account ? [[`a/${account}`, accountLimit] as const] : [])];
   return {
-    allowed(ip) {
-      return keys(ip).every((k, i) => {
-        const c = get(k);
-        return c.minute < minuteLimits[i]! * scale && c.day < dayLimits[i]! * scale;
-      });
+    allowed(ip, account) {
+      return keyed(ip, account).every(([k, lim]) => under(k, lim));
     },
-    failed(ip) {
-      for (const k of keys(ip)) {
+    failed(ip, account) {
+      if (counts.size > maxKeys) counts.clear();
+      for (const [k] of keyed(ip, account)) {
         const c = get(k);
         c.minute++;
         c.day++;
       }
-      if (counts.size > 100_000) counts.clear(); // bound memory under a distributed attack
     },
     succeeded(ip) {
-      counts.delete(keys(ip)[0]!);
+      counts.delete(prefixes(ip)[0]!);
     },
-    recentFailures(ip) {
-      return get(keys(ip)[0]!).minute;
+    recentFailures(ip, account) {
+      const own = counts.has(prefixes(ip)[0]!) ? get(prefixes(ip)[0]!).minute : 0;
+      const acc = account && counts.has(`a/${account}`) ? get(`a/${account}`).minute : 0;
+      return Math.max(own, acc);
     },
   };
 }

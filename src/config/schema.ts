@@ -130,6 +130,25 @@ export const configSchema = z.object({
     })
     .prefault({})
     .describe("SMTP listeners."),
+  authLimits: z
+    .object({
+      ipPerMinute: z
+        .number()
+        .int()
+        .min(1)
+        .default(10)
+        .describe("Failed logins (SMTP AUTH, webapi, event stream) per minute from one IP (/32, IPv6 /64); its /26 and /21 (/48, /32) allow 3x and 9x."),
+      ipPerDay: z.number().int().min(1).default(50).describe("Failed logins per day from one IP; wider prefixes as above."),
+      accountPerMinute: z
+        .number()
+        .int()
+        .min(1)
+        .default(30)
+        .describe("Failed logins (SMTP AUTH, webapi) per minute against one account from all IPs; an unknown login is counted by its name."),
+      accountPerDay: z.number().int().min(1).default(300).describe("Failed logins per day against one account from all IPs."),
+    })
+    .prefault({})
+    .describe("Failed-login limiter shared by SMTP AUTH and the webapi: past a limit SMTP answers 421 4.7.0 and HTTP 429, even to the right password."),
   http: z
     .object({
       enabled: z.boolean().default(true).describe("Whether the HTTP listener (webapi, events) runs."),

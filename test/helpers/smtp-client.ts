@@ -22,8 +22,9 @@ export class RawSmtp {
     socket.on("error", () => {});
   }
 
-  static async open(port: number, host = "127.0.0.1"): Promise<RawSmtp> {
-    const s = connect(port, host);
+  /** Connects; `localAddress` picks the client's source address (any of 127.0.0.0/8 on loopback). */
+  static async open(port: number, host = "127.0.0.1", localAddress?: string): Promise<RawSmtp> {
+    const s = connect({ port, host, ...(localAddress ? { localAddress } : {}) });
     await new Promise<void>((resolve, reject) => {
       s.once("connect", resolve);
       s.once("error", reject);
