@@ -19,6 +19,9 @@ export type SmtpListener = {
 type Conn = {
   send(code: number, data: unknown, ctx?: unknown): void;
   connectionReady(next?: unknown): void;
+  close(): void;
+  _ready?: boolean;
+  _upgrading?: boolean;
   _socket?: Socket;
   remoteAddress?: string;
   secure?: boolean;
@@ -108,7 +111,9 @@ export async function startListener(deps: InboundDeps, kind: ListenerKind, host:
 
 /**
  * Per-connection adjustments smtp-server has no option for: replies whose text already carries
- * an enhanced code are not given a second, generic one; and two hard deadlines that a client
+ * an enhanced code are not given a second, generic one; an early talker gets 554 5.5.1 (with an
+ * enhanced code, smtp-server's is a bare 421) and a close; a TLS ClientHello on a plaintext port
+ * gets 421 and a close; and two hard deadlines that a client
  * trickling bytes cannot extend (smtp-server's socket timeout is an idle timer): one for the
  * whole session and one per command (the time from one reply to the next, DATA included).
  */
@@ -138,8 +143,14 @@ function patchConnections(
       // in plaintext on submission, and refuse it with RFC 4954's 538 5.7.11.
       if (o.hideAuthBeforeTls && !c.secure && Array.isArray(data)) data = data.filter((l) => !/^AUTH /.test(String(l)));
       if (code === 538) return send(538, "5.7.11 encryption required for requested authentication mechanism", false);
+      if (code === 421 && !c._ready && /You talk too soon$/.test(String(data))) {
+        // An early talker (reliability A4): a permanent refusal with an enhanced code, then close.
+        send(554, "5.5.1 protocol error: talked before the greeting", false);
+        return c.close();
+      }
       send(code, data, typeof data === "string" && startsWithEnhancedCode(code, data) ? false : ctx);
     };
+    refuseTlsOnPlaintext(c);
     c._socket?.once("close", () => {
       clearTimeout(session);
       clearTimeout(command);
@@ -147,6 +158,23 @@ function patchConnections(
     if (o.greetPauseMs !== 100) greetAfter(c, o.greetPauseMs);
     return add(c);
   };
+}
+
+/**
+ * A TLS ClientHello sent to a plaintext port (a client expecting implicit TLS) holds no line an
+ * SMTP parser could answer sensibly: the first bytes of a session being a TLS handshake record
+ * get 421 and a close, as smtp-server does for HTTP requests. STARTTLS handshakes are not
+ * affected: they never come first.
+ */
+function refuseTlsOnPlaintext(c: Conn): void {
+  const sock = c._socket;
+  if (!sock || "encrypted" in sock) return; // implicit TLS: the socket already speaks TLS
+  sock.once("data", (d: Buffer) => {
+    if (d[0] === 0x16 && d[1] === 0x03 && !c._upgrading) {
+      c.send(421, "4.4.2 TLS handshake on a plaintext port, use STARTTLS", false);
+      c.close();
+    }
+  });
 }
 
 /**

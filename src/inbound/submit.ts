@@ -7,7 +7,8 @@ import type { SessionState } from "./state.js";
 import type { InboundDeps } from "./types.js";
 
 /**
- * An authenticated submission: the From header must belong to the account (550 5.7.1), missing
+ * An authenticated submission: no line over 998 octets (554 5.6.0: we never relay one, so the
+ * client learns it now rather than from a bounce), the From header must belong to the account (550 5.7.1), missing
  * Message-ID and Date are added, X-Mox-Extra-* headers become Extra (duplicates 554 5.6.0), and
  * the message is handed to the outgoing queue in one transaction.
  */
@@ -16,6 +17,8 @@ export async function acceptSubmission(
   m: { raw: Buffer; mailFrom: string; session: SMTPServerSession; st: SessionState },
 ): Promise<string> {
   if (!m.st.login) throw smtpError("authRequired");
+  // RFC 5321 §4.5.3.1.6: no line we relay may exceed 998 octets; the client must encode it.
+  if (longestLine(m.raw) > 998) throw new SmtpError(554, "5.6.0", "message has a line longer than 998 octets; encode it (quoted-printable or base64)");
   const parsed = await parseMessage(m.raw);
   if (!parsed.ok) throw new SmtpError(554, "5.6.0", "message cannot be parsed");
   const from = parsed.From;
@@ -56,6 +59,19 @@ export async function acceptSubmission(
   });
   deps.submitted?.();
   return messageId;
+}
+
+/** Length of the longest line of `raw` in octets, without its CRLF. */
+export function longestLine(raw: Buffer): number {
+  let max = 0;
+  let start = 0;
+  for (;;) {
+    const i = raw.indexOf("\r\n", start);
+    const end = i < 0 ? raw.length : i;
+    max = Math.max(max, end - start);
+    if (i < 0) return max;
+    start = i + 2;
+  }
 }
 
 /** X-Mox-Extra-<Key> headers, with MIME-canonical keys (mox-compat 3.1). */
