@@ -157,7 +157,7 @@ function interpret(
     const sig: DkimSignatureResult = {
       domain: r.signingDomain.toLowerCase(),
       selector: (r.selector ?? "").toLowerCase(),
-      result: normalizeResult(r.status?.result),
+      result: bodyHashFailed(r) ? "fail" : normalizeResult(r.status?.result),
     };
     if (r.status?.comment) sig.comment = r.status.comment;
     dkim.push(sig);
@@ -178,7 +178,7 @@ function interpret(
   });
 
   const rows = [
-    ...(auth.dkim.results ?? []).map((r) => r.info),
+    ...(auth.dkim.results ?? []).map((r) => (bodyHashFailed(r) ? r.info?.replace(/^dkim=neutral /, "dkim=fail ") : r.info)),
     ...(auth.spf ? [auth.spf.info] : []),
     // The HELO row names only smtp.helo (RFC 8601 §2.7.2), not mailauth's postmaster@ form.
     ...(heloSpf && ctx.heloDomain ? [heloSpf.info.replace(` smtp.mailfrom=postmaster@${ctx.heloDomain}`, "")] : []),
@@ -200,6 +200,15 @@ function interpret(
   if (auth.dmarc && auth.dmarc.p) out.dmarcPolicy = auth.dmarc.p;
   if (fromDomain) out.fromDomain = fromDomain;
   return out;
+}
+
+/**
+ * A signature whose body hash did not match: mailauth (like Gmail) reports it as `neutral`, but
+ * the signature was checked and failed (RFC 6376 §6.3 PERMFAIL, RFC 8601 §2.7.1 `fail`), and
+ * mox says `fail`. We report `fail`.
+ */
+function bodyHashFailed(r: { status?: { result?: unknown; comment?: unknown } }): boolean {
+  return r.status?.result === "neutral" && /^body hash did not verify$/.test(String(r.status.comment ?? ""));
 }
 
 /** The all-unverified result, for input we cannot verify and for failures. */
