@@ -144,7 +144,7 @@ export const configSchema = z.object({
         .int()
         .min(1)
         .default(30)
-        .describe("Failed logins (SMTP AUTH, webapi) per minute against one account from all IPs; an unknown login is counted by its name."),
+        .describe("Failed logins (SMTP AUTH, webapi, event stream) per minute against one account from all IPs; an unknown login is counted by its name."),
       accountPerDay: z.number().int().min(1).default(300).describe("Failed logins per day against one account from all IPs."),
     })
     .prefault({})

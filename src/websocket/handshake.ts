@@ -22,7 +22,8 @@ type AuthDeps = { db: DbOrTx; clock: Clock; limiter: AuthLimiter; resolveLogin: 
  * Authenticates an upgrade request before it is upgraded: a `?token=` from EventTokenCreate
  * (bound to its Origin and optional source IP), else basic auth, which a cross-site page must
  * not ride on (CSWSH): a request whose Origin is not the Host it was sent to is refused before
- * any password is checked. The failed-auth limiter is the one SMTP and the webapi share.
+ * any password is checked. The failed-auth limiter (per IP and per account) is the one SMTP and
+ * the webapi share.
  * @throws EventStreamError unauthorized (401), forbidden (403) or tooManyRequests (429).
  */
 export async function authenticateUpgrade(deps: AuthDeps, req: IncomingMessage, url: URL, ip: string): Promise<Principal> {
@@ -43,12 +44,13 @@ export async function authenticateUpgrade(deps: AuthDeps, req: IncomingMessage, 
   const creds = parseBasic(req.headers.authorization);
   if (!creds) throw new EventStreamError("unauthorized", "use http basic auth with an email address, or a token");
   if (!deps.limiter.allowed(ip)) throw new EventStreamError("tooManyRequests", "too many failed authentication attempts");
-  const login = await deps.resolveLogin(creds.user, creds.password);
-  if (!login) {
-    deps.limiter.failed(ip);
+  const login = await deps.resolveLogin(creds.user, creds.password, (key) => deps.limiter.allowed(ip, key));
+  if (login.limited) throw new EventStreamError("tooManyRequests", "too many failed authentication attempts");
+  if (login.accountId === null) {
+    deps.limiter.failed(ip, login.key);
     throw new EventStreamError("unauthorized", "bad credentials");
   }
-  deps.limiter.succeeded(ip);
+  deps.limiter.succeeded(ip, login.key);
   return { accountId: login.accountId, token: null };
 }
 

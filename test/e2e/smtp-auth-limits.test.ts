@@ -68,10 +68,48 @@ describe("failed-auth limit per account, SMTP and webapi", () => {
     assert.deepEqual(statuses, { "carol@other.test": [401, 401, 401, 401, 429], "nobody2@other.test": [401, 401, 401, 401, 429] });
     const r = await post(app.ports.http!, "carol@other.test", testPassword, freshIp());
     assert.deepEqual(r, { status: 429, body: "429 - too many auth attempts\n" });
-    // SMTP AUTH shares the counter: carol is refused there too.
+    // SMTP AUTH and the event stream share the counter: carol is refused there too.
     assert.equal((await auth("carol@other.test", testPassword, freshIp())).reply, "421 4.7.0 too many authentication failures");
+    assert.equal(await upgrade(app.ports.http!, "carol@other.test", testPassword, freshIp()), 429);
+  });
+
+  it("event stream: failed upgrades count against the account too", async () => {
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push(await upgrade(app.ports.http!, "bob@example.test", "wrong-password", freshIp()));
+    assert.deepEqual(statuses, [401, 401, 401, 401]);
+    assert.equal((await post(app.ports.http!, "bob@example.test", testPassword, freshIp())).status, 429);
+    assert.equal(await upgrade(app.ports.http!, "bob@example.test", testPassword, freshIp()), 429);
   });
 });
+
+/** A WebSocket upgrade of the event stream with basic auth; the HTTP status (101 when upgraded). */
+function upgrade(port: number, user: string, password: string, localAddress: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({
+      host: "127.0.0.1",
+      port,
+      localAddress,
+      path: "/webapi/v0/events",
+      headers: {
+        Connection: "Upgrade",
+        Upgrade: "websocket",
+        "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": Buffer.from("0123456789abcdef").toString("base64"),
+        Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`,
+      },
+    });
+    req.on("upgrade", (res, socket) => {
+      socket.destroy();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("response", (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
 
 /** POSTs SuppressionList with basic auth from a chosen loopback source address. */
 function post(port: number, user: string, password: string, localAddress: string): Promise<{ status: number; body: string }> {
