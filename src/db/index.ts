@@ -6,5 +6,6 @@
 export { openDatabase, type Database, type Db, type Tx, type DbOrTx, type OpenOptions } from "./open.js";
 export { runMigrations, migrationsFolder } from "./migrate.js";
 export { templateDir, preparePgliteDir } from "./template.js";
-export { DataDirLockedError, DatabaseOpenError } from "./errors.js";
+export { createGroupCommit, sharedGroupCommit, type GroupCommit, type GroupCommitOptions } from "./group-commit.js";
+export { DataDirLockedError, DatabaseOpenError, sqlState } from "./errors.js";
 export * as schema from "./schema/index.js";

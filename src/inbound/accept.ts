@@ -1,5 +1,4 @@
-import { sql } from "drizzle-orm";
-import type { Tx } from "../db/index.js";
+import { sharedGroupCommit, type Tx } from "../db/index.js";
 import { faultPoint } from "../fault/index.js";
 import { parseMessage, type ParseResult } from "../message/index.js";
 import { insertMessage, type Envelope } from "../store/index.js";
@@ -37,22 +36,21 @@ export async function acceptIncoming(deps: InboundDeps, r: Received): Promise<nu
   const raw = trace ? Buffer.concat([Buffer.from(trace), r.raw]) : r.raw;
   const parsed = await parseMessage(raw, { automatedHint: r.mailFrom === "" });
   if (!parsed.ok) deps.log.warn({ code: parsed.error.code, err: parsed.error.message }, "message stored unparsed");
-  const ids: number[] = [];
-  const accounts = new Set<number>();
-  await deps.database.db.transaction(async (tx) => {
-    // A stalled database (held lock, overload) must end in a rollback and 451, not in a commit
-    // that lands after the client has given up and will retry (reliability E7).
-    // Pipelined with the first insert (no extra round trip); awaited before commit.
-    const budget = tx.execute(sql.raw(`set local statement_timeout = ${Math.max(1, Math.floor(deps.limits.commitTimeoutMs))}`)).then(() => {});
+  // Concurrent sessions share one transaction (group commit); the reply waits for its COMMIT.
+  // A stalled database (held lock, overload) must end in a rollback and 451, not in a commit
+  // that lands after the client has given up and will retry (reliability E7): the batch runs
+  // under the statement budget.
+  const ids = await sharedGroupCommit(deps.database, deps.limits.commitTimeoutMs).run(async (tx) => {
+    const stored: number[] = [];
     for (const rcpt of r.recipients) {
       const id = await storeOne(tx, deps, r, rcpt, raw, parsed, verified);
-      if (id !== null) ids.push(id);
-      accounts.add(rcpt.accountId);
+      if (id !== null) stored.push(id);
     }
     await faultPoint("accept.in-tx"); // FAULT (test/torture): before COMMIT, e.g. throw=53100 for disk full
+    return stored;
   });
   await faultPoint("accept.after-commit"); // FAULT (test/torture): committed, 250 not yet written
-  for (const a of accounts) deps.eventLog.committed(a);
+  for (const a of new Set(r.recipients.map((x) => x.accountId))) deps.eventLog.committed(a);
   return ids;
 }
 

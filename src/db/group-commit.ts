@@ -1,0 +1,130 @@
+import { sql } from "drizzle-orm";
+import { sqlState } from "./errors.js";
+import type { Db, Tx } from "./open.js";
+
+/**
+ * Group commit: works submitted while earlier ones are committing share ONE transaction (one
+ * BEGIN, one statement budget, one COMMIT and WAL flush) and run concurrently in it, so their
+ * statements are pipelined on one connection. Each caller still gets its own result only after
+ * the COMMIT, so "a 250 means committed" holds for every one of them.
+ *
+ * A failing work must not fail its neighbours: when a batch rolls back because of one work's own
+ * error (a data or integrity error, or an error thrown by the work's code), that work is rejected
+ * with it and the others run again in a new batch. An error that is not the work's own (statement
+ * budget exceeded, connection lost, disk full, an injected fault) rejects every work of the batch
+ * with it: each would meet it again, and retrying would outlast the reply budget.
+ */
+export type GroupCommit = {
+  /** Runs `work` in a transaction shared with concurrent works; resolves after the COMMIT. */
+  run<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+};
+
+export type GroupCommitOptions = {
+  /** `statement_timeout` of each batch transaction (the reply budget). */
+  statementTimeoutMs: number;
+  /** Most works in one transaction. */
+  maxBatch?: number;
+  /** Batches committing at once (each holds one pooled connection). */
+  maxInFlight?: number;
+};
+
+type Item = { work: (tx: Tx) => Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void };
+
+/** Rolled back because at least one work failed; carries every work's outcome. */
+class BatchFailed extends Error {
+  readonly outcomes: PromiseSettledResult<unknown>[];
+  constructor(outcomes: PromiseSettledResult<unknown>[]) {
+    super("group commit batch rolled back");
+    this.outcomes = outcomes;
+  }
+}
+
+// SQLSTATE 25P02: "current transaction is aborted": a statement that followed another's failure.
+const afterAbort = "25P02";
+
+/** True when the error belongs to the work (its data, or its code), not to the transaction as a whole. */
+function ownError(e: unknown): boolean {
+  const state = sqlState(e);
+  if (state !== undefined) return state.startsWith("22") || state.startsWith("23"); // data exception, integrity violation
+  // A bug or refusal in the work's own code; not a lost connection or an injected fault (they carry a code).
+  return e instanceof Error && (e as Error & { code?: unknown }).code === undefined;
+}
+
+/** Failed only because an earlier statement of the batch had failed. */
+const followedAbort = (e: unknown) => sqlState(e) === afterAbort;
+
+export function createGroupCommit(db: Db, o: GroupCommitOptions): GroupCommit {
+  const maxBatch = o.maxBatch ?? 64;
+  const maxInFlight = o.maxInFlight ?? 2;
+  const budget = sql.raw(`set local statement_timeout = ${Math.max(1, Math.floor(o.statementTimeoutMs))}`);
+  const pending: Item[] = [];
+  let inFlight = 0;
+
+  function pump(): void {
+    while (inFlight < maxInFlight && pending.length > 0) {
+      const batch = pending.splice(0, maxBatch);
+      inFlight++;
+      void runBatch(batch).finally(() => {
+        inFlight--;
+        pump();
+      });
+    }
+  }
+
+  async function runBatch(batch: Item[]): Promise<void> {
+    let values: unknown[] = [];
+    try {
+      await db.transaction(async (tx) => {
+        // Pipelined ahead of the works' statements; awaited before COMMIT.
+        const b = tx.execute(budget).then(() => {}); // drizzle queries start when then() is called
+        const outcomes = await Promise.allSettled(batch.map((it) => it.work(tx)));
+        await b;
+        if (outcomes.some((x) => x.status === "rejected")) throw new BatchFailed(outcomes);
+        values = outcomes.map((x) => (x as PromiseFulfilledResult<unknown>).value);
+      });
+    } catch (e) {
+      settleFailed(batch, e);
+      return;
+    }
+    batch.forEach((it, i) => it.resolve(values[i]));
+  }
+
+  function settleFailed(batch: Item[], e: unknown): void {
+    if (!(e instanceof BatchFailed)) {
+      for (const it of batch) it.reject(e); // BEGIN, the budget or COMMIT failed: nobody committed
+      return;
+    }
+    const errs = e.outcomes.map((x) => (x.status === "rejected" ? (x.reason as unknown) : undefined));
+    const own = (x: unknown) => x !== undefined && !followedAbort(x);
+    const causes = errs.filter(own);
+    if (batch.length === 1 || causes.length === 0 || !causes.every(ownError)) {
+      const first = causes[0] ?? errs.find((x) => x !== undefined);
+      batch.forEach((it, i) => it.reject(own(errs[i]) ? errs[i] : first));
+      return;
+    }
+    // Reject the works that failed on their own; the others go again, first in line.
+    const again: Item[] = [];
+    batch.forEach((it, i) => (own(errs[i]) ? it.reject(errs[i]) : again.push(it)));
+    pending.unshift(...again);
+  }
+
+  return {
+    run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+      return new Promise<T>((resolve, reject) => {
+        pending.push({ work, resolve: resolve as (v: unknown) => void, reject });
+        pump();
+      });
+    },
+  };
+}
+
+const shared = new WeakMap<object, Map<number, GroupCommit>>();
+
+/** The group commit of one database and statement budget, shared by every caller in the process. */
+export function sharedGroupCommit(database: { db: Db }, statementTimeoutMs: number): GroupCommit {
+  let byBudget = shared.get(database);
+  if (!byBudget) shared.set(database, (byBudget = new Map()));
+  let gc = byBudget.get(statementTimeoutMs);
+  if (!gc) byBudget.set(statementTimeoutMs, (gc = createGroupCommit(database.db, { statementTimeoutMs })));
+  return gc;
+}
