@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
-import postgres, { type Sql } from "postgres";
+import postgres, { type Sql, type TransactionSql } from "postgres";
 import type { Logger } from "pino";
 import * as schema from "./schema/index.js";
 import { lockDataDir } from "./lock.js";
@@ -56,7 +56,7 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
   }
   return {
     kind: "postgres",
-    db: drizzle({ client: sql, schema }),
+    db: drizzle({ client: preparedStatements(sql), schema }),
     sql,
     async listen(channel, onPayload) {
       const { unlisten } = await sql.listen(channel, onPayload);
@@ -81,7 +81,7 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
     const h = host;
     return {
       kind: "pglite",
-      db: drizzle({ client: sql, schema }),
+      db: drizzle({ client: preparedStatements(sql), schema }),
       sql,
       listen: null,
       async close() {
@@ -98,6 +98,34 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
 }
 
 /** postgres-js on the PGlite socket: one connection, since PGlite is a single session. */
+/**
+ * drizzle runs its queries through postgres-js `unsafe()` unprepared, and postgres-js sends an
+ * unprepared query with parameters in two round trips (Parse/Describe, wait for the parameter
+ * types, then Bind/Execute). Prepared, a query is one round trip after its first use on a
+ * connection, and the server skips parsing and planning it again. drizzle's SQL text depends only
+ * on the query's shape, so the statements cached per connection are few; postgres-js renews
+ * connections after max_lifetime (30-60 min), which bounds them anyway.
+ */
+function preparedStatements<T extends Sql | TransactionSql>(s: T): T {
+  return new Proxy(s, {
+    get(target, prop) {
+      if (prop === "unsafe") {
+        return (query: string, params?: unknown[], o?: Record<string, unknown>) =>
+          (target.unsafe as (q: string, p?: unknown[], o?: Record<string, unknown>) => unknown)(query, params, { ...o, prepare: true });
+      }
+      if (prop === "begin" || prop === "savepoint") {
+        return (...args: unknown[]) => {
+          const cb = args.pop() as (tx: TransactionSql) => unknown;
+          const fn = Reflect.get(target, prop, target) as (...a: unknown[]) => unknown;
+          return fn.call(target, ...args, (tx: TransactionSql) => cb(preparedStatements(tx)));
+        };
+      }
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
 function connectPglite(host: PgliteHost): Sql {
   return postgres({
     path: host.socketPath,
