@@ -1,9 +1,14 @@
-// Minimal regression tests for bugs the torture fuzzers found, one per finding, against an
-// in-process serve-mode app on the suite's backend (PGlite, or TEST_DATABASE_URL).
+// Minimal regression tests for bugs the torture fuzzers and fault runs found, one per finding,
+// against an in-process serve-mode app on the suite's backend (PGlite, or TEST_DATABASE_URL), or
+// a child server where the bug ended the process.
 import assert from "node:assert/strict";
+import net from "node:net";
 import { after, before, describe, it } from "node:test";
+import { onPostgres } from "../helpers/db.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
 import { RawSmtp } from "../helpers/smtp-client.js";
+import { login } from "./harness/drivers.js";
+import { startTortureServer, type TortureServer } from "./harness/server.js";
 
 async function mx(port: number, message: string): Promise<string> {
   const c = await RawSmtp.open(port);
@@ -33,5 +38,77 @@ describe("torture regressions", () => {
     assert.match(reply, /^250 /);
     const [row] = await app.database.sql`select parsed->>'Subject' as s from messages order by id desc limit 1`;
     assert.equal(row!.s, "\ufffd\u7502");
+  });
+});
+
+/**
+ * A loopback TCP proxy to the test PostgreSQL that, once armed, cuts the first client
+ * connection whose bytes contain `marker` (both sides closed, the bytes never forwarded).
+ */
+async function cuttingProxy(target: URL, marker: string) {
+  let armed = false;
+  let cuts = 0;
+  const needle = Buffer.from(marker);
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port || 5432), target.hostname);
+    const cut = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on("data", (b: Buffer) => {
+      if (armed && b.includes(needle)) {
+        armed = false;
+        cuts++;
+        return cut();
+      }
+      upstream.write(b);
+    });
+    upstream.on("data", (b: Buffer) => client.write(b));
+    client.on("error", cut).on("close", cut);
+    upstream.on("error", cut).on("close", cut);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as net.AddressInfo).port;
+  const url = new URL(target);
+  url.port = String(port);
+  url.hostname = "127.0.0.1";
+  return { url: url.toString(), arm: () => (armed = true), cuts: () => cuts, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+describe("torture regressions (child server on PostgreSQL)", { skip: onPostgres ? false : "PostgreSQL pass only (TEST_DATABASE_URL)" }, () => {
+  let proxy: Awaited<ReturnType<typeof cuttingProxy>>;
+  let server: TortureServer;
+  before(async () => {
+    proxy = await cuttingProxy(new URL(process.env.TEST_DATABASE_URL!), "statement_timeout = 30000");
+    server = await startTortureServer({ pgBaseUrl: proxy.url });
+  });
+  after(async () => {
+    await server?.cleanup();
+    await proxy?.close();
+  });
+
+  const send = async (subject: string) => {
+    const request = JSON.stringify({ To: [{ Address: "api@example.com" }], Subject: subject, Text: "x" });
+    const r = await fetch(`http://127.0.0.1:${server.ports.http}/webapi/v0/Send`, {
+      method: "POST",
+      headers: { Authorization: `Basic ${Buffer.from(`${login.user}:${login.password}`).toString("base64")}` },
+      body: new URLSearchParams({ request }),
+      signal: AbortSignal.timeout(30_000),
+    });
+    return `${r.status} ${(await r.text()).trim().slice(0, 120)}`;
+  };
+
+  // pg_ctl restart under load (pg-faults.short): the connection of a webapi Send's transaction
+  // closed while its pipelined `set local statement_timeout` was unanswered; the first statement
+  // threw, the budget's rejection was never handled, and Node ended the process.
+  it("answers 503 and stays up when a Send's connection drops before the statement budget is set", { timeout: 60_000 }, async () => {
+    assert.match(await send("before"), /^200 /);
+    proxy.arm();
+    const reply = await send("cut").catch((e: unknown) => `fetch failed: ${String((e as Error).cause ?? e)}`);
+    assert.equal(proxy.cuts(), 1, "the Send's transaction was cut");
+    assert.match(reply, /^503 /);
+    await new Promise((r) => setTimeout(r, 500)); // an unhandled rejection ends the process after the reply
+    assert.ok(server.running(), `the server died:\n${server.proc.output().split("\n").filter((l) => !l.startsWith("{")).join("\n").slice(-1500)}`);
+    assert.match(await send("after"), /^200 /);
   });
 });

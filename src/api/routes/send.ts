@@ -70,6 +70,9 @@ export function sendRoutes(deps: ApiDeps): ApiMethod[] {
       // A stalled database ends in a rollback and 503, never in a commit after the client gave up
       // (reliability E7), as on the SMTP side; pipelined with the first statement.
       const budget = tx.execute(sql`set local statement_timeout = 30000`).then(() => {});
+      // When the connection drops, this fails along with the statement below, which throws
+      // first: handled now, or its rejection would be unhandled and end the process.
+      budget.catch(() => {});
       const subs = await deps.delivery.submit(tx, {
         accountId: call.account.id,
         loginAddress: call.loginAddress,
