@@ -1,7 +1,7 @@
 // A throwaway PostgreSQL cluster for fault tests that must restart or stall the server
 // (reliability.md E6, E7): initdb + pg_ctl as user postgres on a free port, in a temp dir.
 // Never the shared 127.0.0.1:5432 server, which other developers' tests use.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,8 +17,12 @@ export type PgCluster = {
   dir: string;
   /** URL of a fresh database created in this cluster. */
   createDatabase(name: string): Promise<string>;
-  /** `pg_ctl restart -m immediate`: every backend dies without a checkpoint (crash recovery on start). */
-  restartImmediate(): void;
+  /**
+   * `pg_ctl restart -m immediate`: every backend dies without a checkpoint (crash recovery on
+   * start). Resolves once the cluster accepts connections again; the event loop keeps running,
+   * so client load goes on during the restart.
+   */
+  restartImmediate(): Promise<void>;
   /** `pg_ctl stop -m immediate` (the server is gone until start()). */
   stopImmediate(): void;
   start(): void;
@@ -43,6 +47,12 @@ function asPostgres(bin: string, args: string[]): void {
   execFileSync("runuser", ["-u", "postgres", "--", bin, ...args], { stdio: ["ignore", "pipe", "pipe"], timeout: 120_000 });
 }
 
+function asPostgresAsync(bin: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) =>
+    execFile("runuser", ["-u", "postgres", "--", bin, ...args], { timeout: 120_000 }, (err, _out, stderr) => (err ? reject(new Error(`${bin} ${args.join(" ")}: ${err.message} ${stderr}`)) : resolve())),
+  );
+}
+
 /** Creates and starts a cluster with fsync on (the Postfix-grade mode) on a free port. */
 export async function startPgCluster(o: { settings?: Record<string, string> } = {}): Promise<PgCluster> {
   const bin = pgBinDir();
@@ -56,7 +66,8 @@ export async function startPgCluster(o: { settings?: Record<string, string> } = 
   const port = await freePort();
   const settings = { listen_addresses: "127.0.0.1", max_connections: "300", fsync: "on", synchronous_commit: "on", ...o.settings };
   const opts = [`-p ${port}`, `-k ${dir}`, ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`)].join(" ");
-  const ctl = (args: string[]) => asPostgres(join(bin, "pg_ctl"), ["-D", data, "-o", opts, "-l", join(dir, "log"), "-w", "-t", "60", ...args]);
+  const ctlArgs = (args: string[]) => ["-D", data, "-o", opts, "-l", join(dir, "log"), "-w", "-t", "60", ...args];
+  const ctl = (args: string[]) => asPostgres(join(bin, "pg_ctl"), ctlArgs(args));
   ctl(["start"]);
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   let destroyed = false;
@@ -77,7 +88,7 @@ export async function startPgCluster(o: { settings?: Record<string, string> } = 
       }
       return `postgres://postgres@127.0.0.1:${port}/${name}`;
     },
-    restartImmediate: () => ctl(["restart", "-m", "immediate"]),
+    restartImmediate: () => asPostgresAsync(join(bin, "pg_ctl"), ctlArgs(["restart", "-m", "immediate"])),
     stopImmediate: () => ctl(["stop", "-m", "immediate"]),
     start: () => ctl(["start"]),
     destroy() {
