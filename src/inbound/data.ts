@@ -1,6 +1,6 @@
 import type { Readable } from "node:stream";
 import type { SMTPServerSession } from "smtp-server";
-import { hasBareCrOrLf, readHeaderFields } from "../message/index.js";
+import { hasBareCrOrLf, ParseLimitError, readHeaderFields } from "../message/index.js";
 import { smtpError, SmtpError } from "../smtp/index.js";
 import { acceptIncoming } from "./accept.js";
 import { simulated } from "./envelope.js";
@@ -47,7 +47,7 @@ async function commitData(deps: InboundDeps, kind: ListenerKind, raw: Buffer, se
   const rcpts = kind === "mx" ? st.recipients.map((r) => r.rcptTo) : st.outgoing;
   if (deps.simulate) {
     // Scripted sequences (x+451-451-250) count deliveries of the same message: key on its Message-ID.
-    const mid = readHeaderFields(raw).fields.find(([k]) => k.toLowerCase() === "message-id")?.[1]?.trim();
+    const mid = messageIdOf(raw);
     for (const r of rcpts) await simulated(deps, "data", r, mid || st.messageKey);
   }
   try {
@@ -70,5 +70,15 @@ async function commitData(deps: InboundDeps, kind: ListenerKind, raw: Buffer, se
     if (/^(ENOSPC|53100)$/.test(String((err as { code?: unknown }).code ?? (err as { cause?: { code?: unknown } }).cause?.code))) throw smtpError("storageFull", undefined, { cause: err }); // disk full (PG 53100 / ENOSPC): 452 4.3.1
     deps.log.error({ err, cid: session.id }, "storing message failed");
     throw smtpError("localError", undefined, { cause: err });
+  }
+}
+
+/** The Message-ID header, or undefined (also for a header past the parse limits: it is stored as is). */
+function messageIdOf(raw: Buffer): string | undefined {
+  try {
+    return readHeaderFields(raw).fields.find(([k]) => k.toLowerCase() === "message-id")?.[1]?.trim();
+  } catch (err) {
+    if (err instanceof ParseLimitError) return undefined;
+    throw err;
   }
 }

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { after, before, describe, it } from "node:test";
 import { onPostgres } from "../helpers/db.js";
+import { createFailureSimulator } from "../../src/localserve/failures.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
 import { RawSmtp } from "../helpers/smtp-client.js";
 import { login } from "./harness/drivers.js";
@@ -24,6 +25,20 @@ async function mx(port: number, message: string): Promise<string> {
     c.close();
   }
 }
+
+describe("torture regressions (localserve's scripted failures on)", () => {
+  let app: TestApp;
+  before(async () => (app = await startTestApp({ overrides: { simulate: createFailureSimulator().check }, config: { smtp: { maxMessageSize: 4 << 20 } } })));
+  after(async () => app?.cleanup());
+
+  // Bombs through the MX (fuzz, B3): localserve read the Message-ID for its scripted failures
+  // with the header parser, outside the accept path's error handling; a header line over the
+  // parse limit threw and the message got 451 4.3.0 on every retry instead of being stored.
+  it("accepts a message with a 2 MB header line", async () => {
+    const reply = await mx(app.ports.smtp!, `From: a@example.com\r\nSubject: ${"x".repeat(2 << 20)}\r\n\r\nbody\r\n`);
+    assert.match(reply, /^250 /);
+  });
+});
 
 describe("torture regressions", () => {
   let app: TestApp;
