@@ -112,14 +112,23 @@ export async function setJobsRunAt(tx: DbOrTx, ids: number[], runAt: Date): Prom
   return r.length;
 }
 
-/** Releases locks older than `before` (their worker crashed); the jobs become due again. */
-export async function recoverStaleJobs(db: DbOrTx, before: Date): Promise<number> {
-  const r = await db
-    .update(jobs)
-    .set({ lockedBy: null, lockedAt: null })
-    .where(and(sql`${jobs.lockedBy} is not null`, lte(jobs.lockedAt, before)))
-    .returning({ id: jobs.id });
-  return r.length;
+/**
+ * Releases locks older than `before` (their worker crashed); the jobs become due again. Also
+ * tells when the oldest lock still held was taken, so the caller knows when the next one can
+ * go stale and need not look again before.
+ */
+export async function recoverStaleJobs(db: DbOrTx, before: Date): Promise<{ recovered: number; oldestLock: Date | null }> {
+  const b = before.toISOString();
+  // The outer SELECT does not see the CTE's update: locks at or before `b` are excluded by hand.
+  const rows = (await db.execute(sql`
+    with r as (update jobs set locked_by = null, locked_at = null where locked_by is not null and locked_at <= ${b}::timestamptz returning id)
+    select (select count(*) from r)::int as recovered,
+      (select min(locked_at) from jobs where locked_by is not null and locked_at > ${b}::timestamptz) as oldest`)) as unknown as {
+    recovered: number;
+    oldest: string | Date | null;
+  }[];
+  const r = rows[0]!;
+  return { recovered: Number(r.recovered), oldestLock: r.oldest === null ? null : new Date(r.oldest) };
 }
 
 /** Releases every lock held by a worker id (clean shutdown, or restart of the same worker). */

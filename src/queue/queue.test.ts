@@ -37,7 +37,8 @@ describe("queue", () => {
     const second = await claimJobs(db, { kinds: ["due"], workerId: "b", limit: 10, now: new Date(now) });
     assert.equal(second.length, 0, "locked job is not claimed again");
     // The worker crashed: after the lock timeout the job is recovered and claimed with attempt 2.
-    assert.equal(await recoverStaleJobs(db, new Date(now + 1)), 1);
+    assert.deepEqual(await recoverStaleJobs(db, new Date(now - 1)), { recovered: 0, oldestLock: first[0]!.lockedAt }, "not stale yet; its lock is the oldest");
+    assert.deepEqual(await recoverStaleJobs(db, new Date(now + 1)), { recovered: 1, oldestLock: null });
     const third = await claimJobs(db, { kinds: ["due"], workerId: "b", limit: 10, now: new Date(now) });
     assert.equal(third.length, 1);
     assert.equal(third[0]!.attempts, 2);

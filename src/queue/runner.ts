@@ -43,17 +43,30 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
   let timer: NodeJS.Timeout | null = null;
   let looping = false;
   let again = false;
+  let kicked = false;
+  const lockTimeoutMs = o.lockTimeoutMs ?? 600_000;
+  // No lock can go stale before this (clock time): recovery is not looked for on every loop.
+  let recoverAt = -Infinity;
+  let recoveredAt = -Infinity;
   const running = new Set<Promise<void>>();
 
   const unlisten = o.database.listen ? await o.database.listen(channel, () => kick()) : null;
 
+  // Wake-ups in the same turn of the event loop (several jobs finishing, a burst of NOTIFYs)
+  // make one claim.
   function kick(): void {
     if (stopped) return;
     if (looping) {
       again = true;
       return;
     }
-    void loop();
+    if (kicked) return;
+    kicked = true;
+    setImmediate(() => {
+      kicked = false;
+      if (looping) again = true;
+      else void loop();
+    });
   }
 
   async function loop(): Promise<void> {
@@ -61,7 +74,14 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
     try {
       do {
         again = false;
-        await recoverStaleJobs(o.database.db, new Date(o.clock.now() - (o.lockTimeoutMs ?? 600_000)));
+        const now = o.clock.now();
+        if (now >= recoverAt || now < recoveredAt) {
+          // Locks older than the lock timeout belong to crashed workers. Any lock taken after
+          // this statement goes stale only after now + timeout.
+          const r = await recoverStaleJobs(o.database.db, new Date(now - lockTimeoutMs));
+          recoveredAt = now;
+          recoverAt = Math.min(now, r.oldestLock?.getTime() ?? now) + lockTimeoutMs;
+        }
         const room = o.concurrency - inflight;
         if (room <= 0) return;
         const jobs = await claimJobs(o.database.db, {
@@ -109,8 +129,9 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
 
   async function schedule(): Promise<void> {
     const next = await nextDueAt(o.database.db, o.kinds);
-    const wait = next ? Math.max(0, next.getTime() - o.clock.now()) : pollMs;
-    arm(Math.min(wait, pollMs));
+    const now = o.clock.now();
+    const wait = next ? Math.max(0, next.getTime() - now) : pollMs;
+    arm(Math.min(wait, pollMs, Math.max(0, recoverAt - now)));
   }
 
   function arm(ms: number): void {
