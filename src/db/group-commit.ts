@@ -20,8 +20,8 @@ export type GroupCommit = {
 };
 
 export type GroupCommitOptions = {
-  /** `statement_timeout` of each batch transaction (the reply budget). */
-  statementTimeoutMs: number;
+  /** `statement_timeout` of each batch transaction (a reply budget); none when absent. */
+  statementTimeoutMs?: number;
   /** Most works in one transaction. */
   maxBatch?: number;
   /** Batches committing at once (each holds one pooled connection). */
@@ -56,7 +56,7 @@ const followedAbort = (e: unknown) => sqlState(e) === afterAbort;
 export function createGroupCommit(db: Db, o: GroupCommitOptions): GroupCommit {
   const maxBatch = o.maxBatch ?? 64;
   const maxInFlight = o.maxInFlight ?? 2;
-  const budget = sql.raw(`set local statement_timeout = ${Math.max(1, Math.floor(o.statementTimeoutMs))}`);
+  const budget = o.statementTimeoutMs === undefined ? null : sql.raw(`set local statement_timeout = ${Math.max(1, Math.floor(o.statementTimeoutMs))}`);
   const pending: Item[] = [];
   let inFlight = 0;
 
@@ -76,9 +76,9 @@ export function createGroupCommit(db: Db, o: GroupCommitOptions): GroupCommit {
     try {
       await db.transaction(async (tx) => {
         // Pipelined ahead of the works' statements; awaited before COMMIT.
-        const b = tx.execute(budget).then(() => {}); // drizzle queries start when then() is called
+        const b = budget ? tx.execute(budget).then(() => {}) : null; // drizzle queries start when then() is called
         const outcomes = await Promise.allSettled(batch.map((it) => it.work(tx)));
-        await b;
+        if (b) await b;
         if (outcomes.some((x) => x.status === "rejected")) throw new BatchFailed(outcomes);
         values = outcomes.map((x) => (x as PromiseFulfilledResult<unknown>).value);
       });
@@ -118,13 +118,13 @@ export function createGroupCommit(db: Db, o: GroupCommitOptions): GroupCommit {
   };
 }
 
-const shared = new WeakMap<object, Map<number, GroupCommit>>();
+const shared = new WeakMap<Db, Map<number | undefined, GroupCommit>>();
 
 /** The group commit of one database and statement budget, shared by every caller in the process. */
-export function sharedGroupCommit(database: { db: Db }, statementTimeoutMs: number): GroupCommit {
-  let byBudget = shared.get(database);
-  if (!byBudget) shared.set(database, (byBudget = new Map()));
+export function sharedGroupCommit(db: Db, statementTimeoutMs?: number): GroupCommit {
+  let byBudget = shared.get(db);
+  if (!byBudget) shared.set(db, (byBudget = new Map()));
   let gc = byBudget.get(statementTimeoutMs);
-  if (!gc) byBudget.set(statementTimeoutMs, (gc = createGroupCommit(database.db, { statementTimeoutMs })));
+  if (!gc) byBudget.set(statementTimeoutMs, (gc = createGroupCommit(db, { statementTimeoutMs })));
   return gc;
 }

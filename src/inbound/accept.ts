@@ -40,7 +40,7 @@ export async function acceptIncoming(deps: InboundDeps, r: Received): Promise<nu
   // A stalled database (held lock, overload) must end in a rollback and 451, not in a commit
   // that lands after the client has given up and will retry (reliability E7): the batch runs
   // under the statement budget.
-  const ids = await sharedGroupCommit(deps.database, deps.limits.commitTimeoutMs).run(async (tx) => {
+  const ids = await sharedGroupCommit(deps.database.db, deps.limits.commitTimeoutMs).run(async (tx) => {
     const stored: number[] = [];
     for (const rcpt of r.recipients) {
       const id = await storeOne(tx, deps, r, rcpt, raw, parsed, verified);

@@ -1,11 +1,12 @@
 // The queue handler for kind "webhook" (mox-compat §2.5–2.8): wait for a POST slot of the URL,
 // count the attempt in the database, POST without any transaction open, then record the result
-// in one transaction that also completes or reschedules the job. 2xx retires the webhook as
+// in one transaction that also completes or reschedules the job (shared with the results of other
+// webhooks finishing at the same time: group commit). 2xx retires the webhook as
 // delivered; 410 disables the target and retires it as failed; other failures are retried on
 // the schedule until the 12th; a webhook superseded during its POST keeps the late result.
 import type { Logger } from "pino";
 import type { Clock } from "../clock/index.js";
-import type { Db, Tx } from "../db/index.js";
+import { sharedGroupCommit, type Db, type Tx } from "../db/index.js";
 import { faultPoint } from "../fault/index.js";
 import { completeJob, rescheduleJob, type Job, type JobHandler } from "../queue/index.js";
 import type { Admission } from "./admission.js";
@@ -50,7 +51,7 @@ async function deliver(ctx: HandlerCtx, job: Job): Promise<void> {
   // Superseded, canceled or removed before this attempt, or the POST of a superseded webhook
   // was cut by a crash: nothing to send; the message's next webhook may go.
   if (!row) {
-    await ctx.db.transaction(async (tx) => {
+    await sharedGroupCommit(ctx.db).run(async (tx) => {
       for (const m of await endInFlight(tx, job.id)) await releaseSuccessor(tx, m.accountId, m.queueMsgId, new Date(start));
       await completeJob(tx, job);
     });
@@ -62,7 +63,7 @@ async function deliver(ctx: HandlerCtx, job: Job): Promise<void> {
   if (row.disabledReason !== null) {
     // The receiver asked (410) not to be called any more: fail without a POST.
     const error = `not sent: ${row.kind} webhook endpoint disabled (${row.disabledReason})`;
-    await ctx.db.transaction((tx) => retire(tx, job, row, "failed", withResult(row.results, { ...entry, error }), new Date(start)));
+    await sharedGroupCommit(ctx.db).run((tx) => retire(tx, job, row, "failed", withResult(row.results, { ...entry, error }), new Date(start)));
     return;
   }
   const result = await ctx.poster.post({
@@ -84,7 +85,7 @@ async function deliver(ctx: HandlerCtx, job: Job): Promise<void> {
   }
   // Read before the transaction: on PGlite a query outside it would wait for it.
   const keepMs = next === null ? await ctx.keepPeriod(row.accountId) : 0;
-  await ctx.db.transaction(async (tx) => {
+  await sharedGroupCommit(ctx.db).run(async (tx) => {
     if (!result.disable) {
       const at = new Date(now);
       const o = next !== null ? { now: at, next: new Date(next) } : { now: at, status: result.ok ? ("delivered" as const) : ("failed" as const), keepMs };
