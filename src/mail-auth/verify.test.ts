@@ -191,3 +191,24 @@ describe("verifyIncoming", () => {
     assert.equal(r.msgFromValidated, r.dkimVerifiedDomains.length > 0 || r.spf === "pass");
   });
 });
+
+describe("verifyIncoming on header bombs (reliability B3)", () => {
+  const folded = (n: number) => Buffer.from(`From: Alice <alice@example.org>\r\nTo: ${Array.from({ length: n }, (_, i) => `u${i}@example.com`).join(",\r\n ")}\r\nSubject: x\r\n\r\nbody\r\n`);
+
+  test("100,000 folded To lines: unverified at once instead of a minute of blocked event loop", async () => {
+    const t0 = performance.now();
+    const r = await verify(folded(100_000));
+    const ms = performance.now() - t0;
+    assert.equal(r.error, "header over 5000 lines");
+    assert.equal(r.msgFromValidated, false);
+    assert.equal(r.spf, "none");
+    assert.ok(ms < 2000, `took ${Math.round(ms)} ms`);
+  });
+
+  test("a long but ordinary header (4,000 folded lines) is still verified", async () => {
+    const r = await verify(folded(4000));
+    assert.equal(r.error, undefined);
+    assert.equal(r.spf, "pass");
+  });
+});
+
