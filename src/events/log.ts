@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { Logger } from "pino";
-import { type Database, type DbOrTx, type Tx, schema } from "../db/index.js";
+import { statement, type Database, type DbOrTx, type Tx, schema } from "../db/index.js";
 import type { EventKind } from "./catalogue.js";
 import { encodeCursor, type Cursor } from "./cursor.js";
 
@@ -49,6 +49,21 @@ export type EventLog = {
   close(): Promise<void>;
 };
 
+// The append, built once (db/statements.ts).
+const insertEvent = statement<Required<Omit<typeof events.$inferInsert, "id" | "txId" | "createdAt">>, { id: number }[]>("insert_event", (d) =>
+  d
+    .insert(events)
+    .values({
+      accountId: sql.placeholder("accountId"),
+      kind: sql.placeholder("kind"),
+      address: sql.placeholder("address"),
+      messageId: sql.placeholder("messageId"),
+      queueMsgId: sql.placeholder("queueMsgId"),
+      payload: sql.placeholder("payload"),
+    })
+    .returning({ id: events.id }),
+);
+
 /** Creates the event log over an open database; starts LISTEN on PostgreSQL. */
 export async function createEventLog(deps: { database: Database; log: Logger }): Promise<EventLog> {
   const { database } = deps;
@@ -64,17 +79,14 @@ export async function createEventLog(deps: { database: Database; log: Logger }):
       // NOTIFY is delivered after COMMIT to every instance (including this one) and dropped on
       // rollback, so it can be pipelined ahead of the insert: one round trip for both.
       const notified = database.listen ? tx.execute(sql`select pg_notify(${channel}, ${String(ev.accountId)})`).then(() => {}) : null;
-      const [row] = await tx
-        .insert(events)
-        .values({
-          accountId: ev.accountId,
-          kind: ev.kind,
-          address: ev.address.toLowerCase(),
-          messageId: ev.messageId ?? null,
-          queueMsgId: ev.queueMsgId ?? null,
-          payload: ev.payload,
-        })
-        .returning({ id: events.id });
+      const [row] = await insertEvent(tx, {
+        accountId: ev.accountId,
+        kind: ev.kind,
+        address: ev.address.toLowerCase(),
+        messageId: ev.messageId ?? null,
+        queueMsgId: ev.queueMsgId ?? null,
+        payload: ev.payload,
+      });
       if (hook) await hook(tx, { ...ev, id: row!.id });
       await notified;
       return { id: row!.id };

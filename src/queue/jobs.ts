@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, isNull, lte, sql } from "drizzle-orm";
-import { type Db, type DbOrTx, type Tx, schema } from "../db/index.js";
+import { statement, type Db, type DbOrTx, type Tx, schema } from "../db/index.js";
 
 const { jobs } = schema;
 
@@ -18,20 +18,31 @@ export type NewJob = {
 /** Inserts jobs inside the caller's transaction. Returns their ids in order. */
 export async function enqueueJobs(tx: DbOrTx, list: NewJob[]): Promise<number[]> {
   if (list.length === 0) return [];
-  const rows = await tx
-    .insert(jobs)
-    .values(
-      list.map((j) => ({
-        kind: j.kind,
-        payload: j.payload,
-        runAt: j.runAt ?? new Date(),
-        groupKey: j.groupKey ?? null,
-        limitKey: j.limitKey ?? null,
-      })),
-    )
-    .returning({ id: jobs.id });
+  const values = list.map((j) => ({
+    kind: j.kind,
+    payload: j.payload,
+    runAt: j.runAt ?? new Date(),
+    groupKey: j.groupKey ?? null,
+    limitKey: j.limitKey ?? null,
+  }));
+  // One job (a webhook, a single recipient) is the common case: its statement is built once.
+  const rows = values.length === 1 ? await insertOneJob(tx, values[0]!) : await tx.insert(jobs).values(values).returning({ id: jobs.id });
   return rows.map((r) => r.id);
 }
+
+type JobValues = { kind: string; payload: Record<string, unknown>; runAt: Date; groupKey: string | null; limitKey: string | null };
+const insertOneJob = statement<JobValues, { id: number }[]>("insert_job", (d) =>
+  d
+    .insert(jobs)
+    .values({
+      kind: sql.placeholder("kind"),
+      payload: sql.placeholder("payload"),
+      runAt: sql.placeholder("runAt"),
+      groupKey: sql.placeholder("groupKey"),
+      limitKey: sql.placeholder("limitKey"),
+    })
+    .returning({ id: jobs.id }),
+);
 
 /**
  * Claims up to `limit` due jobs of the given kinds for `workerId` in ONE statement: the inner
@@ -79,12 +90,18 @@ function toJob(r: Record<string, unknown>): Job {
 
 /** Removes a finished job (success or final failure). Only the lock holder may do it. */
 export async function completeJob(tx: DbOrTx, job: Pick<Job, "id" | "lockedBy">): Promise<boolean> {
-  const r = await tx
-    .delete(jobs)
-    .where(and(eq(jobs.id, job.id), job.lockedBy ? eq(jobs.lockedBy, job.lockedBy) : sql`true`))
-    .returning({ id: jobs.id });
+  const r = job.lockedBy
+    ? await deleteLockedJob(tx, { id: job.id, lockedBy: job.lockedBy })
+    : await tx.delete(jobs).where(eq(jobs.id, job.id)).returning({ id: jobs.id });
   return r.length > 0;
 }
+
+const deleteLockedJob = statement<{ id: number; lockedBy: string }, { id: number }[]>("complete_job", (d) =>
+  d
+    .delete(jobs)
+    .where(and(eq(jobs.id, sql.placeholder("id")), eq(jobs.lockedBy, sql.placeholder("lockedBy"))))
+    .returning({ id: jobs.id }),
+);
 
 /** Unlocks a job and schedules its next attempt. */
 export async function rescheduleJob(tx: DbOrTx, job: Pick<Job, "id">, runAt: Date, error: string | null): Promise<void> {

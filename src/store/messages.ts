@@ -1,5 +1,5 @@
 import { and, desc, eq, gt, gte, lt, lte, sql, type SQL } from "drizzle-orm";
-import { type DbOrTx, type Tx, schema } from "../db/index.js";
+import { statement, type DbOrTx, type Tx, schema } from "../db/index.js";
 import type { Envelope, MailboxRole } from "../db/schema/index.js";
 import { StoreError } from "./errors.js";
 
@@ -43,6 +43,18 @@ async function mailboxFor(tx: Tx, db: object, m: NewMessage): Promise<{ id: numb
   return mb;
 }
 
+type MessageValues = Omit<typeof messages.$inferInsert, "id" | "receivedAt" | "expunged">;
+const messageColumns: (keyof MessageValues)[] = ["accountId", "mailboxId", "size", "raw", "envelope", "msgFrom", "subject", "messageIdHeader", "parsed",
+  "parseError", "flags", "isDsn", "mailFromValidated", "msgFromValidated", "dkimDomains"];
+
+// The receive path's insert, built once (db/statements.ts).
+const insertMessageRow = statement<Required<MessageValues>, { id: number; receivedAt: Date }[]>("insert_message", (d) =>
+  d
+    .insert(messages)
+    .values(Object.fromEntries(messageColumns.map((k) => [k, sql.placeholder(k)])) as unknown as MessageValues)
+    .returning({ id: messages.id, receivedAt: messages.receivedAt }),
+);
+
 /**
  * Inserts a message in the caller's transaction; returns its id and mailbox name. `cacheScope`
  * (the database object) lets role-mailbox ids be remembered across calls.
@@ -54,26 +66,23 @@ export async function insertMessage(
 ): Promise<{ id: number; receivedAt: Date; mailboxName: string }> {
   const mb = await mailboxFor(tx, cacheScope, m);
   if (!mb) throw new StoreError("mailboxNotFound", `account ${m.accountId} has no such mailbox`);
-  const [row] = await tx
-    .insert(messages)
-    .values({
-      accountId: m.accountId,
-      mailboxId: mb.id,
-      size: m.raw.length,
-      raw: m.raw,
-      envelope: m.envelope,
-      msgFrom: m.msgFrom ?? "",
-      subject: m.subject ?? "",
-      messageIdHeader: m.messageIdHeader ?? "",
-      parsed: m.parsed,
-      parseError: m.parseError ?? null,
-      flags: m.flags ?? [],
-      isDsn: m.isDsn ?? false,
-      mailFromValidated: m.mailFromValidated ?? false,
-      msgFromValidated: m.msgFromValidated ?? false,
-      dkimDomains: m.dkimDomains ?? [],
-    })
-    .returning({ id: messages.id, receivedAt: messages.receivedAt });
+  const [row] = await insertMessageRow(tx, {
+    accountId: m.accountId,
+    mailboxId: mb.id,
+    size: m.raw.length,
+    raw: m.raw,
+    envelope: m.envelope,
+    msgFrom: m.msgFrom ?? "",
+    subject: m.subject ?? "",
+    messageIdHeader: m.messageIdHeader ?? "",
+    parsed: m.parsed,
+    parseError: m.parseError ?? null,
+    flags: m.flags ?? [],
+    isDsn: m.isDsn ?? false,
+    mailFromValidated: m.mailFromValidated ?? false,
+    msgFromValidated: m.msgFromValidated ?? false,
+    dkimDomains: m.dkimDomains ?? [],
+  });
   return { id: row!.id, receivedAt: row!.receivedAt, mailboxName: mb.name };
 }
 

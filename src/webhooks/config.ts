@@ -3,8 +3,8 @@
 // localserve flags) through syncWebhookConfig at start, and the webapi through setWebhookConfig.
 // A target remembers which one set it, so a restart re-applies the config file without wiping
 // what the webapi set for accounts the file says nothing about.
-import { and, eq, isNull } from "drizzle-orm";
-import { type DbOrTx, type Tx, schema } from "../db/index.js";
+import { and, eq, isNull, sql } from "drizzle-orm";
+import { statement, type DbOrTx, type Tx, schema } from "../db/index.js";
 import { OUTGOING_EVENTS, outgoingEventKinds } from "../events/index.js";
 import { InvalidWebhookConfigError } from "./errors.js";
 import { generateSecret, parseSecret } from "./sign.js";
@@ -62,9 +62,13 @@ export type WebhookConfigView = {
 
 /** Loads an account's row, or null when it has never been configured. */
 export async function loadConfigRow(db: DbOrTx, accountId: number): Promise<ConfigRow | null> {
-  const [row] = await db.select().from(webhookConfigs).where(eq(webhookConfigs.accountId, accountId));
+  const [row] = await selectConfigRow(db, { accountId });
   return row ?? null;
 }
+
+const selectConfigRow = statement<{ accountId: number }, ConfigRow[]>("select_webhook_config", (d) =>
+  d.select().from(webhookConfigs).where(eq(webhookConfigs.accountId, sql.placeholder("accountId"))),
+);
 
 /** The view of a row (null row: nothing configured). */
 export function configView(row: ConfigRow | null): WebhookConfigView {

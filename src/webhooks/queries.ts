@@ -1,7 +1,7 @@
 // SQL on the webhooks table (the only place it is queried). Retiring is one UPDATE that also
 // sets keepUntil; with a keep period of 0 the row is deleted instead (mox keeps nothing then).
 import { and, desc, eq, getTableColumns, gte, inArray, isNotNull, lt, lte, ne, or, sql, type SQL } from "drizzle-orm";
-import { type DbOrTx, type Tx, schema } from "../db/index.js";
+import { placeholderValue, statement, type DbOrTx, type Tx, schema } from "../db/index.js";
 import type { WebhookAttempt, WebhookKind, WebhookStatus } from "../db/schema/index.js";
 import { getAccount } from "../store/index.js";
 
@@ -10,11 +10,28 @@ const { webhooks } = schema;
 /** A webhook row, pending or retired. */
 export type WebhookRow = typeof webhooks.$inferSelect;
 /** What the outbox and redelivery insert. */
-export type NewWebhook = Omit<typeof webhooks.$inferInsert, "id">;
+export type NewWebhook = Pick<typeof webhooks.$inferInsert, "accountId" | "originId" | "webhookId" | "kind" | "event" | "eventId" | "queueMsgId" | "messageId" | "url" | "authorization" | "payload">;
+type InsertedWebhook = Required<NewWebhook> & { jobId: number; createdAt: Date; lastActivity: Date; nextAttemptAt: Date };
+const insertedColumns: (keyof InsertedWebhook)[] = ["accountId", "originId", "webhookId", "kind", "event", "eventId", "queueMsgId", "messageId", "url",
+  "authorization", "payload", "jobId", "createdAt", "lastActivity", "nextAttemptAt"];
 
-/** Inserts a pending webhook. */
-export async function insertWebhook(tx: Tx, w: NewWebhook): Promise<WebhookRow> {
-  const [row] = await tx.insert(webhooks).values(w).returning();
+const insertWebhookRow = statement<InsertedWebhook, WebhookRow[]>("insert_webhook", (d) =>
+  d
+    .insert(webhooks)
+    .values(Object.fromEntries(insertedColumns.map((k) => [k, sql.placeholder(k)])) as unknown as InsertedWebhook)
+    .returning(),
+);
+
+/** Inserts a pending webhook delivered by job `jobId`. */
+export async function insertWebhook(tx: Tx, w: NewWebhook & { jobId: number; createdAt: Date; lastActivity: Date; nextAttemptAt: Date }): Promise<WebhookRow> {
+  const [row] = await insertWebhookRow(tx, {
+    ...w,
+    originId: w.originId ?? null,
+    eventId: w.eventId ?? null,
+    queueMsgId: w.queueMsgId ?? null,
+    messageId: w.messageId ?? null,
+    authorization: w.authorization ?? "",
+  });
   return row!;
 }
 
@@ -83,26 +100,33 @@ export type StartedAttempt = WebhookRow & {
  * attempt's number) with the account's secrets and 410 state, or null when none is pending.
  */
 export async function beginAttempt(db: DbOrTx, jobId: number, start: Date): Promise<StartedAttempt | null> {
-  const w = webhooks;
-  const c = schema.webhookConfigs;
-  const placeholder = sql`jsonb_build_array(jsonb_build_object(
-    'attempt', ${w.attempts} + 1, 'start', ${start.toISOString()}::text, 'durationMs', 0, 'url', ${w.url},
-    'success', false, 'code', 0, 'error', ${interruptedError}::text, 'response', ''))`;
-  const cfg = (expr: SQL) => sql`(select ${expr} from ${c} where ${c.accountId} = ${w.accountId})`;
-  const [row] = await db
-    .update(w)
-    .set({ attempts: sql`${w.attempts} + 1`, lastAttemptAt: start, lastActivity: start, results: sql`${w.results} || ${placeholder}` })
-    .where(and(eq(w.jobId, jobId), eq(w.status, "pending")))
-    .returning({
-      ...getTableColumns(w),
-      secrets: sql<string[] | null>`${cfg(sql`${c.secrets}`)}`,
-      disabledReason: sql<string | null>`${cfg(sql`case
-        when ${w.kind} = 'incoming' and ${c.incomingDisabledAt} is not null and ${c.incomingUrl} = ${w.url} then ${c.incomingDisabledReason}
-        when ${w.kind} = 'outgoing' and ${c.outgoingDisabledAt} is not null and ${c.outgoingUrl} = ${w.url} then ${c.outgoingDisabledReason}
-      end`)}`,
-    });
+  const [row] = await beginAttemptRow(db, { jobId, start, startText: start.toISOString() });
   return row ? { ...row, secrets: row.secrets ?? [] } : null;
 }
+
+const beginAttemptRow = statement<{ jobId: number; start: Date; startText: string }, (WebhookRow & { secrets: string[] | null; disabledReason: string | null })[]>(
+  "begin_webhook_attempt",
+  (d) => {
+    const w = webhooks;
+    const c = schema.webhookConfigs;
+    const placeholder = sql`jsonb_build_array(jsonb_build_object(
+      'attempt', ${w.attempts} + 1, 'start', ${sql.placeholder("startText")}::text, 'durationMs', 0, 'url', ${w.url},
+      'success', false, 'code', 0, 'error', ${interruptedError}::text, 'response', ''))`;
+    const cfg = (expr: SQL) => sql`(select ${expr} from ${c} where ${c.accountId} = ${w.accountId})`;
+    return d
+      .update(w)
+      .set({ attempts: sql`${w.attempts} + 1`, lastAttemptAt: placeholderValue<Date>("start"), lastActivity: placeholderValue<Date>("start"), results: sql`${w.results} || ${placeholder}` })
+      .where(and(eq(w.jobId, sql.placeholder("jobId")), eq(w.status, "pending")))
+      .returning({
+        ...getTableColumns(w),
+        secrets: sql<string[] | null>`${cfg(sql`${c.secrets}`)}`,
+        disabledReason: sql<string | null>`${cfg(sql`case
+          when ${w.kind} = 'incoming' and ${c.incomingDisabledAt} is not null and ${c.incomingUrl} = ${w.url} then ${c.incomingDisabledReason}
+          when ${w.kind} = 'outgoing' and ${c.outgoingDisabledAt} is not null and ${c.outgoingUrl} = ${w.url} then ${c.outgoingDisabledReason}
+        end`)}`,
+      });
+  },
+);
 
 /** The results with attempt `r.attempt`'s placeholder replaced by `r` (appended when missing). */
 export function withResult(results: readonly WebhookAttempt[], r: WebhookAttempt): WebhookAttempt[] {
@@ -122,18 +146,37 @@ export async function settlePending(
   e: WebhookAttempt,
   o: { now: Date; next: Date } | { now: Date; status: "delivered" | "failed"; keepMs: number },
 ): Promise<boolean> {
-  const w = webhooks;
-  const pending = and(eq(w.id, id), eq(w.status, "pending"));
-  if ("status" in o && o.keepMs <= 0) return (await tx.delete(w).where(pending).returning({ id: w.id })).length > 0;
-  const results = sql`(case when (${w.results} -> -1 ->> 'attempt')::int = ${e.attempt} then ${w.results} - -1 else ${w.results} end)
-    || ${JSON.stringify([e])}::jsonb`;
-  const set =
+  if ("status" in o && o.keepMs <= 0) return (await deletePending(tx, { id })).length > 0;
+  const common = { id, attempt: e.attempt, result: JSON.stringify([e]), now: o.now };
+  const r =
     "status" in o
-      ? { status: o.status, jobId: null, nextAttemptAt: null, keepUntil: new Date(o.now.getTime() + o.keepMs) }
-      : { nextAttemptAt: o.next };
-  const r = await tx.update(w).set({ ...set, results, lastActivity: o.now }).where(pending).returning({ id: w.id });
+      ? await settleRetired(tx, { ...common, status: o.status, keepUntil: new Date(o.now.getTime() + o.keepMs) })
+      : await settleRetry(tx, { ...common, next: o.next });
   return r.length > 0;
 }
+
+const pendingById = () => and(eq(webhooks.id, sql.placeholder("id")), eq(webhooks.status, "pending"));
+// The placeholder of the attempt (the last result, same attempt number) replaced by the result.
+const resultsWith = () => sql`(case when (${webhooks.results} -> -1 ->> 'attempt')::int = ${sql.placeholder("attempt")} then ${webhooks.results} - -1 else ${webhooks.results} end)
+    || ${sql.placeholder("result")}::jsonb`;
+type Settle = { id: number; attempt: number; result: string; now: Date };
+const deletePending = statement<{ id: number }, { id: number }[]>("delete_pending_webhook", (d) =>
+  d.delete(webhooks).where(pendingById()).returning({ id: webhooks.id }),
+);
+const settleRetired = statement<Settle & { status: string; keepUntil: Date }, { id: number }[]>("settle_webhook", (d) =>
+  d
+    .update(webhooks)
+    .set({ status: placeholderValue<WebhookStatus>("status"), jobId: null, nextAttemptAt: null, keepUntil: placeholderValue<Date>("keepUntil"), results: resultsWith(), lastActivity: placeholderValue<Date>("now") })
+    .where(pendingById())
+    .returning({ id: webhooks.id }),
+);
+const settleRetry = statement<Settle & { next: Date }, { id: number }[]>("settle_webhook_retry", (d) =>
+  d
+    .update(webhooks)
+    .set({ nextAttemptAt: placeholderValue<Date>("next"), results: resultsWith(), lastActivity: placeholderValue<Date>("now") })
+    .where(pendingById())
+    .returning({ id: webhooks.id }),
+);
 
 /** Records the late result of a superseded webhook; its POST has ended, so its job id goes. */
 export async function setResults(tx: Tx, id: number, results: WebhookAttempt[], now: Date): Promise<void> {
