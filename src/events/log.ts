@@ -79,6 +79,9 @@ export async function createEventLog(deps: { database: Database; log: Logger }):
       // NOTIFY is delivered after COMMIT to every instance (including this one) and dropped on
       // rollback, so it can be pipelined ahead of the insert: one round trip for both.
       const notified = database.listen ? tx.execute(sql`select pg_notify(${channel}, ${String(ev.accountId)})`).then(() => {}) : null;
+      // When the connection drops, the insert below throws first and `notified` is never awaited:
+      // handled now, or its rejection would be unhandled and end the process.
+      notified?.catch(() => {});
       const [row] = await insertEvent(tx, {
         accountId: ev.accountId,
         kind: ev.kind,

@@ -57,13 +57,12 @@ describe("torture regressions", () => {
 });
 
 /**
- * A loopback TCP proxy to the test PostgreSQL that, once armed, cuts the first client
- * connection whose bytes contain `marker` (both sides closed, the bytes never forwarded).
+ * A loopback TCP proxy to the test PostgreSQL that, once armed with a marker, cuts the first
+ * client connection whose bytes contain it (both sides closed, the bytes never forwarded).
  */
-async function cuttingProxy(target: URL, marker: string) {
-  let armed = false;
+async function cuttingProxy(target: URL) {
+  let needle: Buffer | null = null;
   let cuts = 0;
-  const needle = Buffer.from(marker);
   const server = net.createServer((client) => {
     const upstream = net.connect(Number(target.port || 5432), target.hostname);
     const cut = () => {
@@ -71,8 +70,8 @@ async function cuttingProxy(target: URL, marker: string) {
       upstream.destroy();
     };
     client.on("data", (b: Buffer) => {
-      if (armed && b.includes(needle)) {
-        armed = false;
+      if (needle && b.includes(needle)) {
+        needle = null;
         cuts++;
         return cut();
       }
@@ -87,14 +86,14 @@ async function cuttingProxy(target: URL, marker: string) {
   const url = new URL(target);
   url.port = String(port);
   url.hostname = "127.0.0.1";
-  return { url: url.toString(), arm: () => (armed = true), cuts: () => cuts, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return { url: url.toString(), arm: (marker: string) => (needle = Buffer.from(marker)), cuts: () => cuts, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
 describe("torture regressions (child server on PostgreSQL)", { skip: onPostgres ? false : "PostgreSQL pass only (TEST_DATABASE_URL)" }, () => {
   let proxy: Awaited<ReturnType<typeof cuttingProxy>>;
   let server: TortureServer;
   before(async () => {
-    proxy = await cuttingProxy(new URL(process.env.TEST_DATABASE_URL!), "statement_timeout = 30000");
+    proxy = await cuttingProxy(new URL(process.env.TEST_DATABASE_URL!));
     server = await startTortureServer({ pgBaseUrl: proxy.url });
   });
   after(async () => {
@@ -118,12 +117,26 @@ describe("torture regressions (child server on PostgreSQL)", { skip: onPostgres 
   // threw, the budget's rejection was never handled, and Node ended the process.
   it("answers 503 and stays up when a Send's connection drops before the statement budget is set", { timeout: 60_000 }, async () => {
     assert.match(await send("before"), /^200 /);
-    proxy.arm();
+    proxy.arm("statement_timeout = 30000");
     const reply = await send("cut").catch((e: unknown) => `fetch failed: ${String((e as Error).cause ?? e)}`);
     assert.equal(proxy.cuts(), 1, "the Send's transaction was cut");
     assert.match(reply, /^503 /);
     await new Promise((r) => setTimeout(r, 500)); // an unhandled rejection ends the process after the reply
     assert.ok(server.running(), `the server died:\n${server.proc.output().split("\n").filter((l) => !l.startsWith("{")).join("\n").slice(-1500)}`);
     assert.match(await send("after"), /^200 /);
+  });
+
+  // pg-faults long (E6, three restarts under load): an event's NOTIFY is pipelined ahead of its
+  // insert; the connection closed, the insert threw first and the NOTIFY's rejection was never
+  // handled, which ended the process.
+  it("answers 451 and stays up when an accept's connection drops with its event NOTIFY unanswered", { timeout: 60_000 }, async () => {
+    const cutsBefore = proxy.cuts();
+    proxy.arm("postwire_events"); // the NOTIFY's channel parameter (its statement may be prepared already)
+    const reply = await mx(server.ports.smtp, "From: a@example.com\r\nSubject: cut\r\n\r\nbody\r\n").catch((e: unknown) => `failed: ${String(e)}`);
+    assert.equal(proxy.cuts(), cutsBefore + 1, "the accept's transaction was cut");
+    assert.match(reply, /^451 4\.3\.0 /);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.ok(server.running(), `the server died:\n${server.proc.output().split("\n").filter((l) => !l.startsWith("{")).join("\n").slice(-1500)}`);
+    assert.match(await mx(server.ports.smtp, "From: a@example.com\r\nSubject: after\r\n\r\nbody\r\n"), /^250 /);
   });
 });
