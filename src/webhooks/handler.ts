@@ -47,7 +47,8 @@ export function createWebhookHandler(ctx: HandlerCtx): JobHandler {
 
 async function deliver(ctx: HandlerCtx, job: Job): Promise<void> {
   const start = ctx.clock.now();
-  const row = await beginAttempt(ctx.db, job.id, new Date(start));
+  // Committed before the POST; attempts starting together share the commit.
+  const row = await sharedGroupCommit(ctx.db).run((tx) => beginAttempt(tx, job.id, new Date(start)));
   // Superseded, canceled or removed before this attempt, or the POST of a superseded webhook
   // was cut by a crash: nothing to send; the message's next webhook may go.
   if (!row) {
