@@ -5,7 +5,7 @@ import { createAuthLimiter } from "../auth/index.js";
 import { systemClock, type Clock } from "../clock/index.js";
 import { durationMs, type Config } from "../config/index.js";
 import { openDatabase, type Database } from "../db/index.js";
-import { createDelivery, type Delivery, type Target } from "../delivery/index.js";
+import { createDelivery, smarthostTarget, type Delivery, type Target } from "../delivery/index.js";
 import { createNodeResolver, type Resolver } from "../dns/index.js";
 import { createEventLog, type EventLog } from "../events/index.js";
 import { startListener, type FailureCheck, type InboundDeps, type RecipientResolver } from "../inbound/index.js";
@@ -110,7 +110,8 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
       hostname: config.hostname,
       timeScale: config.queue.timeScale,
       concurrency: config.queue.concurrency,
-      target: o.deliveryTarget?.(ports),
+      // localserve's and tests' override first, then the configured smarthost, else the MX.
+      target: o.deliveryTarget?.(ports) ?? (config.delivery.smarthost ? smarthostTarget(config.delivery.smarthost) : undefined),
       dkim: await dkimProvider(config.dataDir, log),
     });
 

@@ -166,6 +166,19 @@ export const configSchema = z.object({
     })
     .prefault({})
     .describe("Delivery and webhook queue."),
+  delivery: z
+    .object({
+      smarthost: z
+        .string()
+        .regex(/^(\[[0-9A-Fa-f:.]+\]|[^\s:\[\]]+):\d{1,5}$/, "host:port, [ipv6]:port, or empty")
+        .or(z.literal(""))
+        .default("")
+        .describe(
+          "host:port ([ipv6]:port for an IPv6 literal) that receives every outgoing message instead of the recipient domain's MX (mox: a smarthost transport); a name is resolved through the normal resolver. STARTTLS is opportunistic (unverified) as for an MX; SMTP AUTH to the smarthost is not supported. Empty: deliver to the MX.",
+        ),
+    })
+    .prefault({})
+    .describe("Outgoing delivery."),
   webhooks: z
     .object({
       concurrencyPerUrl: z.number().int().min(1).default(4).describe("Webhook requests in flight per URL."),

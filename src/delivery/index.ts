@@ -14,6 +14,7 @@ import { checkSendLimits } from "./limits.js";
 import { startCleanup, type Cleanup } from "./retire.js";
 import { deliveryJobKind, submit } from "./submit.js";
 import { suppressionList } from "./suppressions.js";
+export { smarthostTarget } from "./target.js";
 import type { Ctx, Delivery, DeliveryDeps } from "./types.js";
 
 export type {

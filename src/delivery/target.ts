@@ -18,8 +18,13 @@ export async function route(
 ): Promise<Route> {
   try {
     if (o.target) {
-      const targets = await o.target(domain);
-      return { hops: targets.map((t) => ({ address: t.host, port: t.port, servername: t.host })) };
+      // A target host that is a name (a smarthost) is resolved through the same resolver.
+      const hops: Hop[] = [];
+      for (const t of await o.target(domain)) {
+        for (const address of await addresses(o.resolver, t.host)) hops.push({ address, port: t.port, servername: t.host });
+      }
+      if (hops.length === 0) return { hops: [], permanent: false, error: `no addresses for the delivery target of ${domain}` };
+      return { hops };
     }
     const mx = await lookupMx(o.resolver, domain);
     if (mx.kind === "nxdomain") return { hops: [], permanent: true, error: `domain ${domain} does not exist` };
@@ -48,4 +53,13 @@ async function addresses(resolver: Resolver, host: string): Promise<string[]> {
     }
   }
   return out;
+}
+
+/** The target of `delivery.smarthost` ("host:port", "[ipv6]:port"): every domain goes there. */
+export function smarthostTarget(spec: string): (domain: string) => Promise<Target[]> {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(spec);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || !(port >= 1 && port <= 65535)) throw new Error(`smarthost ${JSON.stringify(spec)} is not host:port`);
+  const target = [{ host: m[1] ?? m[2]!, port }];
+  return async () => target;
 }
