@@ -76,9 +76,12 @@ export function createGroupCommit(db: Db, o: GroupCommitOptions): GroupCommit {
     try {
       await db.transaction(async (tx) => {
         // Pipelined ahead of the works' statements; awaited before COMMIT.
-        const b = budget ? tx.execute(budget).then(() => {}) : null; // drizzle queries start when then() is called
+        // drizzle queries start when then() is called. Its failure is kept, not left unhandled
+        // while the works run (a dropped connection would otherwise end the process).
+        const b = budget ? tx.execute(budget).then(() => null, (e: unknown) => ({ e })) : null;
         const outcomes = await Promise.allSettled(batch.map((it) => it.work(tx)));
-        if (b) await b;
+        const budgetFailed = b ? await b : null;
+        if (budgetFailed) throw budgetFailed.e;
         if (outcomes.some((x) => x.status === "rejected")) throw new BatchFailed(outcomes);
         values = outcomes.map((x) => (x as PromiseFulfilledResult<unknown>).value);
       });
