@@ -1,20 +1,111 @@
 // Workload 4: webapi Send accepted per second, and outbound delivery per second. localserve delivers
 // every outgoing message back to its own SMTP port (spec), so its rate is counted from `delivered`
-// outgoing webhooks; delivery into smtp-sink needs serve mode (see serveConfigForSink below).
+// outgoing webhooks; delivery into smtp-sink runs `postwire serve` with delivery.smarthost (serveConfigForSink).
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { startSmtpSink, type SmtpTarget } from "../lib/peers.js";
+import { createThrowawayDb, pgInfo } from "../lib/pg.js";
 import { startPostwire, postwireUnavailable, type Postwire } from "../lib/postwire.js";
+import { freePort, groupRss, startChild, waitSmtp } from "../lib/proc.js";
 import { startWebhookReceiver, waitArrivals } from "../lib/receiver.js";
 import { nonceMaker } from "../lib/load.js";
 import { latency, num } from "../lib/stats.js";
-import { reason, type BenchContext, type Section, type Target, type Workload } from "../lib/types.js";
+import { NotAvailable, reason, type Backend, type BenchContext, type Section, type Target, type Workload } from "../lib/types.js";
+
+/** What serve mode needs for the smtp-sink row: ports, storage, the account's password file, the webhook. */
+export interface SinkServeOptions {
+  sinkPort: number;
+  dataDir: string;
+  /** PostgreSQL URL of a throwaway database; empty for PGlite in dataDir. */
+  dbUrl: string;
+  smtpPort: number;
+  httpPort: number;
+  passwordFile: string;
+  /** Outgoing webhook receiver on loopback (http://127.0.0.1:PORT/...). */
+  webhookUrl: string;
+}
+
+/** The serve-mode account (hosted domain bench.test); its password is in `passwordFile`. */
+export const SINK_ACCOUNT = { user: "bench@bench.test", password: "bench-password-1" };
 
 /**
- * TODO(bench): serve-mode hook for "outbound delivery into smtp-sink". Return a YAML config for
- * `postwire serve --config FILE` whose outgoing delivery goes to 127.0.0.1:<sinkPort> (a smarthost
- * or a static MX for the recipient domain pointing at loopback), once src/config has such a field.
- * While it returns null the row reads "not available".
+ * YAML for `postwire serve --config FILE` whose outgoing delivery goes to 127.0.0.1:<sinkPort>
+ * (`delivery.smarthost`), with one account that may send the whole burst (daily limits raised)
+ * and its outgoing webhook on loopback (allowed by `webhooks.allowHosts`). Listeners: MX (for
+ * readiness) and HTTP only.
  */
-export function serveConfigForSink(_sinkPort: number, _dataDir: string): string | null {
-  return null;
+export function serveConfigForSink(o: SinkServeOptions): string {
+  const hook = new URL(o.webhookUrl);
+  return JSON.stringify({
+    hostname: "bench.test",
+    dataDir: o.dataDir,
+    log: { level: "warn" },
+    database: { url: o.dbUrl },
+    smtp: {
+      mx: { host: "127.0.0.1", port: o.smtpPort },
+      submission: { enabled: false },
+      submissions: { enabled: false },
+      greetPause: "0s",
+    },
+    http: { host: "127.0.0.1", port: o.httpPort },
+    delivery: { smarthost: `127.0.0.1:${o.sinkPort}` },
+    webhooks: { allowHosts: [hook.host] },
+    domains: [{ name: "bench.test" }],
+    accounts: [{
+      name: "bench", passwordFile: o.passwordFile, addresses: [SINK_ACCOUNT.user],
+      maxOutgoingMessagesPerDay: 10_000_000, maxFirstTimeRecipientsPerDay: 10_000_000,
+      outgoingWebhook: { url: o.webhookUrl, events: ["delivered", "failed", "delayed"] },
+    }],
+  }, null, 2) + "\n"; // JSON is YAML
+}
+
+/** Starts `postwire serve` per serveConfigForSink on a throwaway database (PG) or data dir (PGlite). */
+async function startServeToSink(ctx: BenchContext, backend: Backend, sinkPort: number, webhookUrl: string): Promise<Postwire> {
+  const known = postwireUnavailable(backend);
+  if (known) throw new NotAvailable(known);
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.DATABASE_URL;
+  let dbUrl = "";
+  if (backend === "pg") {
+    const info = pgInfo();
+    if (!info.ok) throw new NotAvailable(info.reason);
+    dbUrl = createThrowawayDb("serve").url;
+  }
+  const dir = mkdtempSync(join(ctx.tmp, `serve-${backend}-`));
+  const passwordFile = join(dir, "password");
+  writeFileSync(passwordFile, SINK_ACCOUNT.password + "\n");
+  const [smtpPort, httpPort] = [await freePort(), await freePort()];
+  const configFile = join(dir, "postwire.yaml");
+  writeFileSync(configFile, serveConfigForSink({ sinkPort, dataDir: join(dir, "data"), dbUrl, smtpPort, httpPort, passwordFile, webhookUrl }));
+  const bin = process.env.BENCH_POSTWIRE_BIN ?? join(ctx.root, "bin", "postwire.js");
+  const t0 = performance.now();
+  const child = startChild(`postwire-serve-${backend}`, process.execPath, [bin, "serve", "--config", configFile], { env, cwd: ctx.root });
+  try {
+    await waitSmtp(smtpPort, 90_000, () => child.proc.exitCode === null && child.proc.signalCode === null);
+  } catch (e) {
+    await child.stop();
+    const last = child.tail().trim().split("\n").filter(Boolean).slice(-2).join(" | ");
+    throw new NotAvailable(`serve did not start (${(e as Error).message})${last ? `: ${last}` : ""}`);
+  }
+  const auth = "Basic " + Buffer.from(`${SINK_ACCOUNT.user}:${SINK_ACCOUNT.password}`).toString("base64");
+  const base = `http://127.0.0.1:${httpPort}/webapi/v0/`;
+  return {
+    backend, smtpPort, httpPort, dir, dbUrl, readyMs: performance.now() - t0, child,
+    rss: () => groupRss(child.pid),
+    wsUrl: `ws://127.0.0.1:${httpPort}/webapi/v0/events`,
+    stop: child.stop,
+    api: async (method, request) => {
+      const r = await fetch(base + method, {
+        method: "POST",
+        headers: { authorization: auth, "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ request: JSON.stringify(request) }).toString(),
+      });
+      const text = await r.text();
+      let body: unknown = text;
+      try { body = JSON.parse(text); } catch { /* raw or HTML answer */ }
+      return { status: r.status, body };
+    },
+  };
 }
 
 /** Calls Send `count` times over `conc` concurrent requests; returns per-call latencies and nonces. */
@@ -75,9 +166,44 @@ async function run(ctx: BenchContext): Promise<Section> {
       met: delivered !== undefined ? delivered >= 500 : null,
     });
   }
-  const sink = serveConfigForSink(0, ctx.tmp);
-  rows.push(["postwire serve → smtp-sink", sink ? "" : "not available: serve-mode delivery to smtp-sink not wired yet (TODO in bench/workloads/send.ts)", "", "", ""]);
-  targets.push({ name: "outbound delivery into smtp-sink (serve)", target: "≥500 msg/s", measured: "not available: TODO serve-mode hook", met: null });
+  // serve mode, delivery.smarthost = smtp-sink: the same burst, delivered/s counted from
+  // `delivered` outgoing webhooks (matched by Subject), from the first Send to the last webhook.
+  for (const backend of ctx.lightBackends) {
+    let delivered: number | undefined;
+    let why = "no delivered events";
+    const hooks = await startWebhookReceiver();
+    let sink: SmtpTarget | undefined;
+    try {
+      sink = await startSmtpSink();
+      const pw = await startServeToSink(ctx, backend, sink.port, hooks.url);
+      ctx.log(`send ${backend} serve → smtp-sink: ${count} webapi Send calls, 10 concurrent`);
+      const r = await sends(pw, count, 10, ctx.quick ? 8 : 60);
+      const accepted = r.nonces.length / r.seconds;
+      const l = latency(r.lat, r.lat.length);
+      await waitArrivals(hooks.arrivals, r.nonces.length, 5000, ctx.quick ? 30_000 : 180_000);
+      const times = r.nonces.map((n) => hooks.arrivals.at.get(n)).filter((t): t is number => t !== undefined);
+      const lastAt = times.length ? Math.max(...times) : NaN;
+      delivered = times.length ? times.length / ((lastAt - r.t0) / 1000) : undefined;
+      const kinds = Object.fromEntries(hooks.arrivals.kinds);
+      rows.push([`postwire serve (${backend}) → smtp-sink`, `${num(accepted)}${r.failed ? ` (${r.failed} failed)` : ""}`,
+        `${num(l.p50)} / ${num(l.p99)}`, delivered !== undefined ? `${num(delivered)} (${times.length} of ${r.nonces.length})` : "none seen",
+        JSON.stringify(kinds)]);
+      if (r.firstError) notes.push(`serve ${backend}: ${r.failed} Send calls failed, first: ${r.firstError}`);
+      data.push({ backend, mode: "serve-smtp-sink", count, accepted, latency: l, failed: r.failed, firstError: r.firstError, delivered, deliveredCount: times.length, kinds });
+      await pw.stop();
+    } catch (e) {
+      why = reason(e);
+      rows.push([`postwire serve (${backend}) → smtp-sink`, `not available: ${why}`, "", "", ""]);
+    } finally {
+      await hooks.close();
+      await sink?.stop();
+    }
+    targets.push({
+      name: `outbound delivery into smtp-sink (serve${ctx.lightBackends.length > 1 ? `, ${backend}` : ""})`, target: "≥500 msg/s",
+      measured: delivered !== undefined ? `${num(delivered)} msg/s` : `not available: ${why}`,
+      met: delivered !== undefined ? delivered >= 500 : null,
+    });
+  }
   return {
     id: "send", title: "4. webapi Send and outbound delivery",
     columns: ["server", "Send accepted/s", "Send latency p50 / p99 ms", "delivered msg/s (from first Send)", "outgoing events seen"],
@@ -86,6 +212,7 @@ async function run(ctx: BenchContext): Promise<Section> {
       ...notes,
       `${count} Send calls (one recipient each, about 1 KB text), 10 in flight; accepted = HTTP 200.`,
       "localserve delivers each message to its own SMTP port; delivered/s counts `delivered` outgoing webhooks (matched by Subject) from the first Send to the last webhook.",
+      "serve → smtp-sink: `postwire serve` with `delivery.smarthost` at an smtp-sink on loopback, default queue concurrency (10), throwaway database; counted the same way.",
     ],
   };
 }
