@@ -135,7 +135,7 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
     }
 
     if (config.http.enabled) {
-      const stream = createEventStream({ database, eventLog, log: log.child({ module: "websocket" }), clock, limiter });
+      const stream = createEventStream({ database, eventLog, log: log.child({ module: "websocket" }), clock, limiter, limits: config.http.events });
       const api = createApi({
         database,
         log,

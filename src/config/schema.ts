@@ -155,6 +155,15 @@ export const configSchema = z.object({
       host: z.string().default("127.0.0.1").describe("Address to listen on."),
       port: z.number().int().min(0).max(65535).default(8080).describe("TCP port."),
       maxRequestSize: z.number().int().min(1024).default(110100480).describe("Largest webapi request body in bytes (413 beyond)."),
+      events: z
+        .object({
+          maxConnections: z.number().int().min(1).default(20000).describe("Event WebSocket subscribers in total (429 beyond)."),
+          maxPerIp: z.number().int().min(1).default(1000).describe("Event WebSocket subscribers from one IP address (429 beyond)."),
+          maxPerAccount: z.number().int().min(1).default(1000).describe("Event WebSocket subscribers of one account (429 beyond)."),
+          handshakesPerIpPerMinute: z.number().int().min(1).default(600).describe("WebSocket upgrade attempts per IP address per minute (429 beyond)."),
+        })
+        .prefault({})
+        .describe("Limits of the event stream (GET /webapi/v0/events)."),
     })
     .prefault({})
     .describe("HTTP listener for /webapi/v0/ and the event WebSocket."),

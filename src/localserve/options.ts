@@ -43,7 +43,8 @@ export function localserveConfig(f: LocalserveFlags): Config {
       maxConnectionsPerIp: 1000,
       greetPause: "0s", // local clients only: no early-talker pause
     },
-    http: { enabled: f.httpPort !== 0, host: f.host, port: f.httpPort },
+    // One account on loopback: its subscribers may use the whole connection limit.
+    http: { enabled: f.httpPort !== 0, host: f.host, port: f.httpPort, events: { maxPerIp: 20000, maxPerAccount: 20000 } },
     queue: { timeScale: f.timeScale },
     webhooks: { allowHosts: ["127.0.0.1", "localhost", "[::1]"] },
   }, "localserve");
