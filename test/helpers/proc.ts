@@ -90,7 +90,17 @@ export async function startLocalserveProc(o: { args?: string[]; env?: Record<str
   };
   const waitExit = (c: ChildProcess) =>
     c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => c.once("exit", () => r()));
-  await start();
+  // A free port can be taken by another process between freePort() and the child's listen:
+  // on EADDRINUSE at first start, pick new ports and start again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await start();
+      break;
+    } catch (err) {
+      if (attempt >= 3 || !/EADDRINUSE/.test(String(err))) throw err;
+      Object.assign(ports, { smtp: await freePort(), submission: await freePort(), submissions: await freePort(), http: await freePort() });
+    }
+  }
   const proc: ServerProc = {
     ports,
     dir,

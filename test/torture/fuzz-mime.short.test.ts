@@ -1,5 +1,6 @@
 // MIME fuzzing of the parse path (reliability.md group B), in process: the named bombs B1–B9
-// within 2 s each, then fast-check messages (nesting, many parts, hostile boundaries, broken
+// within 10 s each (a hang guard, not a speed target: a blow-up takes minutes; the suite may share
+// the machine), then fast-check messages (nesting, many parts, hostile boundaries, broken
 // encodings, charsets, byte mutations): parseMessage never throws, fails only with known codes,
 // and its Structure agrees with getPart/getPartInfo. Budget: TORTURE_FUZZ_RUNS (default 150;
 // fuzz.test.ts runs 20,000). Seed: TORTURE_SEED.
@@ -18,8 +19,8 @@ describe("MIME fuzzing", () => {
   after(() => closeParserPool());
 
   for (const [name, make] of Object.entries(bombs)) {
-    it(`${name}: parsed or refused within 2 s, consistent with getPart`, async () => {
-      const v = await checkParse(make(), 2000);
+    it(`${name}: parsed or refused within 10 s, consistent with getPart`, async () => {
+      const v = await checkParse(make(), 10_000);
       assert.deepEqual(v.problems, [], `${name}: ${v.code} in ${Math.round(v.ms)} ms`);
       assert.ok(["ok", "headerTooLarge", "malformed"].includes(v.code), `${name}: failed with ${v.code}`);
     });
