@@ -52,10 +52,14 @@ describe("group commit", () => {
         throw new TypeError("a bug in the work's own code");
       }),
       gc.run(async (tx) => insert(tx, "b-3", 3)),
+      gc.run(async (tx) => {
+        await insert(tx, "b-refused", 4);
+        throw Object.assign(new Error("the work's own refusal"), { code: "fromIdTaken" });
+      }),
     ];
     await blocker;
     const out = await Promise.allSettled(works);
-    assert.deepEqual(out.map((o) => o.status), ["fulfilled", "rejected", "fulfilled", "rejected", "fulfilled"]);
+    assert.deepEqual(out.map((o) => o.status), ["fulfilled", "rejected", "fulfilled", "rejected", "fulfilled", "rejected"]);
     assert.equal(sqlState((out[1] as PromiseRejectedResult).reason), "23514");
     assert.ok((out[3] as PromiseRejectedResult).reason instanceof TypeError);
     assert.equal(await count("b-"), 4, "blocker, b-1, b-2, b-3 committed; b-bad did not");

@@ -42,12 +42,20 @@ class BatchFailed extends Error {
 // SQLSTATE 25P02: "current transaction is aborted": a statement that followed another's failure.
 const afterAbort = "25P02";
 
-/** True when the error belongs to the work (its data, or its code), not to the transaction as a whole. */
+/**
+ * True when the error belongs to the work (its data, or its own code refusing or failing), not
+ * to the transaction as a whole (the database, the connection, the disk, an injected fault).
+ */
 function ownError(e: unknown): boolean {
   const state = sqlState(e);
   if (state !== undefined) return state.startsWith("22") || state.startsWith("23"); // data exception, integrity violation
-  // A bug or refusal in the work's own code; not a lost connection or an injected fault (they carry a code).
-  return e instanceof Error && (e as Error & { code?: unknown }).code === undefined;
+  if (!(e instanceof Error) || e.name === "InjectedFault") return false;
+  for (let x: unknown = e, depth = 0; x instanceof Error && depth < 5; x = x.cause, depth++) {
+    const code = (x as Error & { code?: unknown }).code;
+    // postgres-js connection errors (CONNECTION_CLOSED, CONNECT_TIMEOUT, ...) and system errors (ECONNRESET, ENOSPC, ...).
+    if (typeof code === "string" && /^(CONNECTION_\w+|CONNECT_TIMEOUT|E[A-Z0-9]+)$/.test(code)) return false;
+  }
+  return true;
 }
 
 /** Failed only because an earlier statement of the batch had failed. */

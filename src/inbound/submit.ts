@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { sql } from "drizzle-orm";
+import { sharedGroupCommit } from "../db/index.js";
 import type { SMTPServerSession } from "smtp-server";
 import { parseMessage, type ParsedMessage } from "../message/index.js";
 import { smtpError, SmtpError } from "../smtp/index.js";
@@ -40,8 +40,8 @@ export async function acceptSubmission(
   const args = (m.session.envelope.mailFrom ? m.session.envelope.mailFrom.args : {}) as Record<string, string | boolean>;
   const tlsRequiredNo = parsed.Headers.some(([k, v]) => k.toLowerCase() === "tls-required" && v.trim().toLowerCase() === "no");
   const login = m.st.login;
-  await deps.database.db.transaction(async (tx) => {
-    await tx.execute(sql.raw(`set local statement_timeout = ${Math.max(1, Math.floor(deps.limits.commitTimeoutMs))}`));
+  // Concurrent submissions share one transaction (group commit), under the statement budget.
+  await sharedGroupCommit(deps.database.db, deps.limits.commitTimeoutMs).run(async (tx) => {
     await deps.submit!(tx, {
       accountId: login.accountId,
       loginAddress: login.address,

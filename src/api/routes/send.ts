@@ -11,8 +11,11 @@ import { ApiError } from "../errors.js";
 import { defineMethod, type ApiMethod, type CallContext } from "../registry.js";
 import { sendRequestT, sendResultT, type NameAddress, type SendRequest } from "../types.js";
 import { isZeroTime } from "../wire.js";
-import { sql } from "drizzle-orm";
+import { sharedGroupCommit } from "../../db/index.js";
 import { composeSend, sentCopy, type ComposeSettings } from "./send-compose.js";
+
+/** Statement budget of Send's transaction. */
+const sendBudgetMs = 30_000;
 
 /** The longest FutureRelease ahead of now (mox queue.FutureReleaseIntervalMax, 60 days). */
 export const maxFutureReleaseMs = 60 * 24 * 3600_000;
@@ -66,13 +69,10 @@ export function sendRoutes(deps: ApiDeps): ApiMethod[] {
     const sent = req.SaveSent ? sentCopy(composed, req, from, settings) : null;
     const sentParsed = sent ? await parseRaw(sent) : null;
 
-    const submitted = await db.transaction(async (tx) => {
-      // A stalled database ends in a rollback and 503, never in a commit after the client gave up
-      // (reliability E7), as on the SMTP side; pipelined with the first statement.
-      const budget = tx.execute(sql`set local statement_timeout = 30000`).then(() => {});
-      // When the connection drops, this fails along with the statement below, which throws
-      // first: handled now, or its rejection would be unhandled and end the process.
-      budget.catch(() => {});
+    // Concurrent Sends share one transaction (group commit). A stalled database ends in a
+    // rollback and 503, never in a commit after the client gave up (reliability E7), as on the
+    // SMTP side: the batch runs under the statement budget.
+    const submitted = await sharedGroupCommit(db, sendBudgetMs).run(async (tx) => {
       const subs = await deps.delivery.submit(tx, {
         accountId: call.account.id,
         loginAddress: call.loginAddress,
@@ -101,7 +101,6 @@ export function sendRoutes(deps: ApiDeps): ApiMethod[] {
           flags: ["\\seen", "$notjunk"],
         });
       }
-      await budget;
       return subs;
     });
     deps.delivery.wake();
