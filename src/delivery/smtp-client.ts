@@ -5,6 +5,7 @@
 import { isIP } from "node:net";
 import SMTPConnection, { type SMTPConnectionEnvelope, type SMTPConnectionSendInfo } from "nodemailer/lib/smtp-connection";
 import type { NodemailerError } from "nodemailer/lib/errors";
+import { headerSectionEnd } from "../message/index.js";
 import type { Hop } from "./target.js";
 
 /** An SMTP reply: code, enhanced code without its class ("1.1"), and the reply lines. */
@@ -62,12 +63,36 @@ export async function deliverToHost(a: HostAttempt): Promise<HostResult> {
   conn.on("error", (err: NodemailerError) => (broken ??= err));
   try {
     await open(conn);
-    return await transactions(conn, a, () => broken);
+    return missingExtension(conn, a) ?? (await transactions(conn, a, () => broken));
   } catch (err) {
     return hostError((broken ?? err) as NodemailerError, a.requireTls === true);
   } finally {
     conn.close();
   }
+}
+
+/**
+ * The message as it is cannot go to a server without the extension it needs, and we do not
+ * downgrade it (mox neither): UTF-8 in the envelope or the header needs SMTPUTF8 (RFC 6531,
+ * 5.6.7), 8-bit bytes in the body need 8BITMIME (RFC 6152, 5.6.3). Without, every recipient on
+ * this host fails permanently, so the sender gets a DSN instead of a silently mangled message.
+ */
+function missingExtension(conn: SMTPConnection, a: HostAttempt): HostError | null {
+  const ext = (conn as unknown as { _supportedExtensions?: string[] })._supportedExtensions;
+  if (!ext) return null; // nodemailer keeps them elsewhere: let the server decide
+  const end = headerSectionEnd(a.message);
+  const header = a.message.subarray(0, end);
+  const eightBit = (b: Buffer) => b.some((x) => x > 0x7f);
+  const refuse = (code: number, enhanced: string, text: string): HostError => {
+    const r: Reply = { code, secode: enhanced.slice(2), lines: [`${code} ${enhanced} ${text}`] };
+    return { kind: "error", reply: r, error: r.lines[0]!, permanent: true, tls: false, requireTls: false };
+  };
+  const utf8 = [a.mailFrom, ...a.rcpts].some((x) => /[^\x00-\x7f]/.test(x)) || eightBit(header);
+  if (utf8 && !ext.includes("SMTPUTF8")) return refuse(553, "5.6.7", "remote server does not support SMTPUTF8, needed for the internationalized addresses or header of this message");
+  if (eightBit(a.message.subarray(end)) && !ext.includes("8BITMIME")) {
+    return refuse(554, "5.6.3", "remote server does not support 8BITMIME, needed for the 8-bit body of this message");
+  }
+  return null;
 }
 
 /** Connects (greeting, EHLO, STARTTLS); rejects on an error or a close. */

@@ -21,6 +21,8 @@ export type MxScript = {
   tls?: { key: string; cert: string };
   /** Advertise REQUIRETLS. */
   requireTls?: boolean;
+  /** Do not advertise these (smtp-server's hide options: "8BITMIME", "SMTPUTF8"). */
+  hide?: ("8BITMIME" | "SMTPUTF8")[];
 };
 
 /** A running fake MX. */
@@ -38,6 +40,7 @@ export async function startTestMx(script: MxScript = {}): Promise<TestMx> {
     disabledCommands: script.tls ? ["AUTH"] : ["AUTH", "STARTTLS"],
     ...(script.tls ? { key: script.tls.key, cert: script.tls.cert } : {}),
     hideREQUIRETLS: !script.requireTls,
+    ...Object.fromEntries((script.hide ?? []).map((x) => [`hide${x}`, true])),
     disableReverseLookup: true,
     logger: false,
     size: 50 << 20,

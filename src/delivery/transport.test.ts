@@ -74,6 +74,44 @@ describe("delivery transport", () => {
     }
   });
 
+  it("fails an 8-bit body permanently with 5.6.3 at a server without 8BITMIME; sends it with BODY=8BITMIME where offered (A9)", async () => {
+    // One scenario at a time: every scenario's runner claims from the one queue.
+    const raw = (from: string) => Buffer.from(`From: <${from}>\r\nTo: <a@remote.example>\r\nSubject: plain\r\n\r\nd\u00e9j\u00e0 vu\r\n`, "utf8");
+    const no8 = await scenario(base, "no8bit", { script: { hide: ["8BITMIME"] } });
+    try {
+      await no8.send(["a@remote.example"], { raw: raw(no8.address) });
+      await no8.waitFor(["failed"], 1);
+      const [f] = await no8.payloads(["failed"]);
+      assert.deepEqual([f?.SMTPCode, f?.SMTPEnhancedCode], [554, "5.6.3"]);
+      assert.equal(no8.mx.transactions.length, 0, "nothing sent to the server that cannot take it");
+    } finally {
+      await no8.stop();
+    }
+    const with8 = await scenario(base, "with8bit");
+    try {
+      await with8.send(["a@remote.example"], { raw: raw(with8.address) });
+      await with8.waitFor(["delivered"], 1);
+      assert.ok(with8.mx.transactions[0]!.data.includes(Buffer.from("d\u00e9j\u00e0 vu", "utf8")), "8-bit body arrives unchanged");
+    } finally {
+      await with8.stop();
+    }
+  });
+
+  it("fails a UTF-8 header or address permanently with 5.6.7 at a server without SMTPUTF8 (A10)", async () => {
+    const s = await scenario(base, "noutf8", { script: { hide: ["SMTPUTF8"] } });
+    try {
+      await s.send(["a@remote.example"], { raw: Buffer.from(`From: <${s.address}>\r\nTo: <a@remote.example>\r\nSubject: caf\u00e9\r\n\r\nplain\r\n`, "utf8") });
+      await s.send(["j\u00f6rg@remote.example"]);
+      await s.waitFor(["failed"], 2);
+      const failed = await s.payloads(["failed"]);
+      assert.equal(failed.length, 2);
+      for (const f of failed) assert.deepEqual([f.SMTPCode, f.SMTPEnhancedCode], [553, "5.6.7"]);
+      assert.equal(s.mx.transactions.length, 0);
+    } finally {
+      await s.stop();
+    }
+  });
+
   it("delivers RequireTLS=false (TLS-Required: No) like an ordinary message", async () => {
     const s = await scenario(base, "tlsno");
     try {
