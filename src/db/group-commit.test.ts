@@ -4,7 +4,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { sql } from "drizzle-orm";
-import { onPostgres, openTestDb, type TestDb } from "../../test/helpers/db.js";
+import net from "node:net";
+import { createTestDatabaseUrl, onPostgres, openTestDb, type TestDb } from "../../test/helpers/db.js";
+import { openDatabase } from "./open.js";
 import { sqlState } from "./errors.js";
 import { createGroupCommit } from "./group-commit.js";
 import type { Tx } from "./open.js";
@@ -83,4 +85,81 @@ describe("group commit", () => {
     for (const o of out) assert.equal(sqlState((o as PromiseRejectedResult).reason), "57014", "statement timeout");
     assert.equal(await count("c-"), 1, "only the blocker's batch committed");
   });
+
+  // A COMMIT that reached the database whose answer was lost with the connection (PostgreSQL
+  // restarting, a proxy dying): the callers must hear "committed", not a failure they would
+  // retry into a duplicate. A proxy forwards the COMMIT, then cuts both sides before the answer.
+  it("asks the database when the connection dies during COMMIT: committed means success", { skip: !onPostgres && "PostgreSQL only" }, async () => {
+    const pg = (await createTestDatabaseUrl())!;
+    const direct = await openDatabase({ url: pg.url, dataDir: t.dataDir, poolSize: 1 });
+    const proxy = await commitCuttingProxy(new URL(pg.url));
+    const viaProxy = await openDatabase({ url: proxy.url, dataDir: t.dataDir, poolSize: 1, migrate: false });
+    try {
+      await direct.db.execute(sql`create table gc_cut (k text primary key)`);
+      const gc = createGroupCommit(viaProxy.db, { statementTimeoutMs: 5_000 });
+      proxy.arm("commit");
+      const r = await gc.run(async (tx) => {
+        await tx.execute(sql`insert into gc_cut (k) values ('kept')`);
+        return "done";
+      });
+      assert.equal(proxy.cuts(), 1, "the connection died after forwarding the COMMIT");
+      assert.equal(r, "done");
+      const rows = (await direct.db.execute(sql`select k from gc_cut`)) as unknown as { k: string }[];
+      assert.deepEqual(rows.map((x) => x.k), ["kept"]);
+      // Cut before the COMMIT is forwarded: it never happened, and the caller hears the failure.
+      proxy.arm("gc_cut", { forward: false });
+      await assert.rejects(gc.run(async (tx) => tx.execute(sql`insert into gc_cut (k) values ('lost')`)));
+      const after = (await direct.db.execute(sql`select k from gc_cut`)) as unknown as { k: string }[];
+      assert.deepEqual(after.map((x) => x.k), ["kept"]);
+    } finally {
+      await viaProxy.close();
+      await direct.close();
+      await proxy.close();
+      await pg.drop();
+    }
+  });
 });
+
+/**
+ * A loopback TCP proxy to PostgreSQL that, once armed with a marker, cuts the first client
+ * connection whose bytes contain it: after forwarding them (and giving the server time to act on
+ * them, its answer dropped), or without forwarding them.
+ */
+async function commitCuttingProxy(target: URL) {
+  let armed: { needle: Buffer; forward: boolean } | null = null;
+  let cuts = 0;
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port || 5432), target.hostname);
+    let muted = false;
+    const cut = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on("data", (b: Buffer) => {
+      if (armed && b.includes(armed.needle)) {
+        const { forward } = armed;
+        armed = null;
+        cuts++;
+        if (!forward) return cut();
+        muted = true;
+        upstream.write(b);
+        setTimeout(cut, 300);
+        return;
+      }
+      upstream.write(b);
+    });
+    upstream.on("data", (b: Buffer) => void (muted || client.write(b)));
+    client.on("error", cut).on("close", cut);
+    upstream.on("error", cut).on("close", cut);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const url = new URL(target);
+  url.hostname = "127.0.0.1";
+  url.port = String((server.address() as net.AddressInfo).port);
+  return {
+    url: url.toString(),
+    arm: (marker: string, o: { forward?: boolean } = {}) => void (armed = { needle: Buffer.from(marker), forward: o.forward ?? true }),
+    cuts: () => cuts,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}

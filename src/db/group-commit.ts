@@ -58,13 +58,26 @@ function ownError(e: unknown): boolean {
   return true;
 }
 
+/** The COMMIT's fate is unknown: the connection was lost (no SQLSTATE, or a shutdown/connection class). */
+function commitUnknown(e: unknown): boolean {
+  if (e instanceof BatchFailed) return false;
+  const state = sqlState(e);
+  return state === undefined ? e instanceof Error && e.name !== "InjectedFault" : state.startsWith("08") || /^57P0[123]$/.test(state);
+}
+
 /** Failed only because an earlier statement of the batch had failed. */
 const followedAbort = (e: unknown) => sqlState(e) === afterAbort;
 
 export function createGroupCommit(db: Db, o: GroupCommitOptions): GroupCommit {
   const maxBatch = o.maxBatch ?? 64;
   const maxInFlight = o.maxInFlight ?? 2;
-  const budget = o.statementTimeoutMs === undefined ? null : sql.raw(`set local statement_timeout = ${Math.max(1, Math.floor(o.statementTimeoutMs))}`);
+  // One pipelined statement sets the budget (SET LOCAL) and names the transaction, so the fate of
+  // a COMMIT whose answer was lost with the connection can be asked afterwards.
+  const first =
+    o.statementTimeoutMs === undefined
+      ? sql`select txid_current()::text as xid`
+      : sql`select set_config('statement_timeout', ${String(Math.max(1, Math.floor(o.statementTimeoutMs)))}, true), txid_current()::text as xid`;
+  const outcomeWaitMs = Math.max(10_000, o.statementTimeoutMs ?? 0);
   const pending: Item[] = [];
   let inFlight = 0;
 
@@ -81,23 +94,47 @@ export function createGroupCommit(db: Db, o: GroupCommitOptions): GroupCommit {
 
   async function runBatch(batch: Item[]): Promise<void> {
     let values: unknown[] = [];
+    let xid: string | null = null;
     try {
       await db.transaction(async (tx) => {
-        // Pipelined ahead of the works' statements; awaited before COMMIT.
         // drizzle queries start when then() is called. Its failure is kept, not left unhandled
         // while the works run (a dropped connection would otherwise end the process).
-        const b = budget ? tx.execute(budget).then(() => null, (e: unknown) => ({ e })) : null;
+        const b = tx.execute(first).then(
+          (rows) => ({ xid: String((rows as unknown as { xid: string }[])[0]!.xid) }),
+          (e: unknown) => ({ e }),
+        );
         const outcomes = await Promise.allSettled(batch.map((it) => it.work(tx)));
-        const budgetFailed = b ? await b : null;
-        if (budgetFailed) throw budgetFailed.e;
+        const head = await b;
+        if ("e" in head) throw head.e;
+        xid = head.xid;
         if (outcomes.some((x) => x.status === "rejected")) throw new BatchFailed(outcomes);
         values = outcomes.map((x) => (x as PromiseFulfilledResult<unknown>).value);
       });
     } catch (e) {
+      // The connection died after every work was done: the COMMIT may have reached the disk
+      // though its answer never came. Ask the database before telling anyone it failed.
+      if (xid !== null && values.length === batch.length && commitUnknown(e) && (await committed(xid))) {
+        batch.forEach((it, i) => it.resolve(values[i]));
+        return;
+      }
       settleFailed(batch, e);
       return;
     }
     batch.forEach((it, i) => it.resolve(values[i]));
+  }
+
+  /** txid_status of the transaction, asked on a new connection until the database answers. */
+  async function committed(xid: string): Promise<boolean> {
+    const until = performance.now() + outcomeWaitMs;
+    for (;;) {
+      try {
+        const rows = (await db.execute(sql`select txid_status(${xid}::bigint) as s`)) as unknown as { s: string | null }[];
+        return rows[0]?.s === "committed";
+      } catch {
+        if (performance.now() > until) return false;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
   }
 
   function settleFailed(batch: Item[], e: unknown): void {

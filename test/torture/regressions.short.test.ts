@@ -117,7 +117,9 @@ describe("torture regressions (child server on PostgreSQL)", { skip: onPostgres 
   // threw, the budget's rejection was never handled, and Node ended the process.
   it("answers 503 and stays up when a Send's connection drops before the statement budget is set", { timeout: 60_000 }, async () => {
     assert.match(await send("before"), /^200 /);
-    proxy.arm("statement_timeout = 30000");
+    // The budget's value as a bound parameter (length 5, "30000"), sent with every execution of
+    // the transaction's first statement, which sets it.
+    proxy.arm("\u0000\u0000\u0000\u000530000");
     const reply = await send("cut").catch((e: unknown) => `fetch failed: ${String((e as Error).cause ?? e)}`);
     assert.equal(proxy.cuts(), 1, "the Send's transaction was cut");
     assert.match(reply, /^503 /);
