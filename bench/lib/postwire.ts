@@ -84,27 +84,32 @@ export async function startPostwire(ctx: BenchContext, o: PostwireOptions): Prom
     return fail(o.backend, `localserve did not start (${(e as Error).message})${last ? `: ${last}` : ""}`);
   }
   const readyMs = performance.now() - t0;
-  const base = `http://127.0.0.1:${httpPort}/webapi/v0/`;
   return {
     backend: o.backend, smtpPort, httpPort, dir, dbUrl, readyMs, child,
     rss: () => groupRss(child.pid),
     wsUrl: `ws://127.0.0.1:${httpPort}/webapi/v0/events`,
     stop: child.stop,
-    api: async (method, request) => {
-      const r = await fetch(base + method, {
-        method: "POST",
-        headers: { authorization: AUTH, "content-type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({ request: JSON.stringify(request) }).toString(),
-      });
-      const text = await r.text();
-      let body: unknown = text;
-      try { body = JSON.parse(text); } catch { /* raw or HTML answer */ }
-      return { status: r.status, body };
-    },
+    api: webapiClient(httpPort, AUTH),
   };
 }
 
 function fail(backend: Backend, why: string): never {
   unavailable.set(backend, why);
   throw new NotAvailable(why);
+}
+
+/** A webapi caller for one server: POSTs a method (form field `request`); status and parsed body. */
+export function webapiClient(httpPort: number, authorization: string): Postwire["api"] {
+  const base = `http://127.0.0.1:${httpPort}/webapi/v0/`;
+  return async (method, request) => {
+    const r = await fetch(base + method, {
+      method: "POST",
+      headers: { authorization, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ request: JSON.stringify(request) }).toString(),
+    });
+    const text = await r.text();
+    let body: unknown = text;
+    try { body = JSON.parse(text); } catch { /* raw or HTML answer */ }
+    return { status: r.status, body };
+  };
 }

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startSmtpSink, type SmtpTarget } from "../lib/peers.js";
 import { createThrowawayDb, pgInfo } from "../lib/pg.js";
-import { startPostwire, postwireUnavailable, type Postwire } from "../lib/postwire.js";
+import { startPostwire, postwireUnavailable, webapiClient, type Postwire } from "../lib/postwire.js";
 import { freePort, groupRss, startChild, waitSmtp } from "../lib/proc.js";
 import { startWebhookReceiver, waitArrivals } from "../lib/receiver.js";
 import { nonceMaker } from "../lib/load.js";
@@ -88,23 +88,12 @@ async function startServeToSink(ctx: BenchContext, backend: Backend, sinkPort: n
     throw new NotAvailable(`serve did not start (${(e as Error).message})${last ? `: ${last}` : ""}`);
   }
   const auth = "Basic " + Buffer.from(`${SINK_ACCOUNT.user}:${SINK_ACCOUNT.password}`).toString("base64");
-  const base = `http://127.0.0.1:${httpPort}/webapi/v0/`;
   return {
     backend, smtpPort, httpPort, dir, dbUrl, readyMs: performance.now() - t0, child,
     rss: () => groupRss(child.pid),
     wsUrl: `ws://127.0.0.1:${httpPort}/webapi/v0/events`,
     stop: child.stop,
-    api: async (method, request) => {
-      const r = await fetch(base + method, {
-        method: "POST",
-        headers: { authorization: auth, "content-type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({ request: JSON.stringify(request) }).toString(),
-      });
-      const text = await r.text();
-      let body: unknown = text;
-      try { body = JSON.parse(text); } catch { /* raw or HTML answer */ }
-      return { status: r.status, body };
-    },
+    api: webapiClient(httpPort, auth),
   };
 }
 
@@ -129,6 +118,22 @@ async function sends(pw: Postwire, count: number, conc: number, maxSeconds: numb
   return { seconds: (performance.now() - t0) / 1000, lat, nonces, failed, firstError, t0 };
 }
 
+/** A burst of Sends, then the `delivered` webhooks of the accepted ones: delivered/s from the first Send to the last webhook. */
+async function burst(ctx: BenchContext, pw: Postwire, hooks: Awaited<ReturnType<typeof startWebhookReceiver>>, count: number) {
+  const r = await sends(pw, count, 10, ctx.quick ? 8 : 60);
+  await waitArrivals(hooks.arrivals, r.nonces.length, 5000, ctx.quick ? 30_000 : 180_000);
+  const times = r.nonces.map((n) => hooks.arrivals.at.get(n)).filter((t): t is number => t !== undefined);
+  const lastAt = times.length ? Math.max(...times) : NaN;
+  return {
+    r,
+    accepted: r.nonces.length / r.seconds,
+    l: latency(r.lat, r.lat.length),
+    times,
+    delivered: times.length ? times.length / ((lastAt - r.t0) / 1000) : undefined,
+    kinds: Object.fromEntries(hooks.arrivals.kinds),
+  };
+}
+
 async function run(ctx: BenchContext): Promise<Section> {
   const rows: string[][] = [];
   const targets: Target[] = [];
@@ -141,14 +146,9 @@ async function run(ctx: BenchContext): Promise<Section> {
     try {
       const pw = await startPostwire(ctx, { backend, outgoingWebhook: hooks.url });
       ctx.log(`send ${backend}: ${count} webapi Send calls, 10 concurrent`);
-      const r = await sends(pw, count, 10, ctx.quick ? 8 : 60);
-      const accepted = r.nonces.length / r.seconds;
-      const l = latency(r.lat, r.lat.length);
-      await waitArrivals(hooks.arrivals, r.nonces.length, 5000, ctx.quick ? 30_000 : 180_000);
-      const times = r.nonces.map((n) => hooks.arrivals.at.get(n)).filter((t): t is number => t !== undefined);
-      const lastAt = times.length ? Math.max(...times) : NaN;
-      delivered = times.length ? times.length / ((lastAt - r.t0) / 1000) : undefined;
-      const kinds = Object.fromEntries(hooks.arrivals.kinds);
+      const b = await burst(ctx, pw, hooks, count);
+      const { r, accepted, l, times, kinds } = b;
+      delivered = b.delivered;
       rows.push([`postwire-${backend}`, `${num(accepted)}${r.failed ? ` (${r.failed} failed)` : ""}`,
         `${num(l.p50)} / ${num(l.p99)}`, delivered !== undefined ? `${num(delivered)} (${times.length} of ${r.nonces.length})` : "none seen",
         JSON.stringify(kinds)]);
@@ -177,14 +177,9 @@ async function run(ctx: BenchContext): Promise<Section> {
       sink = await startSmtpSink();
       const pw = await startServeToSink(ctx, backend, sink.port, hooks.url);
       ctx.log(`send ${backend} serve → smtp-sink: ${count} webapi Send calls, 10 concurrent`);
-      const r = await sends(pw, count, 10, ctx.quick ? 8 : 60);
-      const accepted = r.nonces.length / r.seconds;
-      const l = latency(r.lat, r.lat.length);
-      await waitArrivals(hooks.arrivals, r.nonces.length, 5000, ctx.quick ? 30_000 : 180_000);
-      const times = r.nonces.map((n) => hooks.arrivals.at.get(n)).filter((t): t is number => t !== undefined);
-      const lastAt = times.length ? Math.max(...times) : NaN;
-      delivered = times.length ? times.length / ((lastAt - r.t0) / 1000) : undefined;
-      const kinds = Object.fromEntries(hooks.arrivals.kinds);
+      const b = await burst(ctx, pw, hooks, count);
+      const { r, accepted, l, times, kinds } = b;
+      delivered = b.delivered;
       rows.push([`postwire serve (${backend}) → smtp-sink`, `${num(accepted)}${r.failed ? ` (${r.failed} failed)` : ""}`,
         `${num(l.p50)} / ${num(l.p99)}`, delivered !== undefined ? `${num(delivered)} (${times.length} of ${r.nonces.length})` : "none seen",
         JSON.stringify(kinds)]);
