@@ -85,7 +85,7 @@ describe("PostgreSQL faults (long)", { skip: canMakeCluster() ? false : "cannot 
   it("E6: three immediate restarts under load keep the ledger", { timeout: 600_000 }, async (t) => {
     for (let i = 0; i < 3; i++) {
       if (!server.running()) await server.start("");
-      const r = await restartUnderLoad(cluster, server, ledger, 100 + i, { beforeMs: 2000, afterMs: 10_000 });
+      const r = await restartUnderLoad(cluster, server, ledger, 100 + i, { beforeMs: 2000, afterMs: 10_000, maxAfterMs: 20_000 });
       const back = recoveredAt(r.replies, r.restartedAt);
       if (!server.running()) t.diagnostic(`the server died:\n${server.proc.output().split("\n").filter((l) => !l.startsWith("{")).join("\n").slice(-1500)}`);
       t.diagnostic(`restart ${i + 1}: ${r.replies.length} sessions, server ${server.running() ? "up" : "DIED"}, accepting again ${back === null ? "never" : `${back - r.restartedAt} ms after the restart`}; webapi during: ${[...new Set(r.api.map((a) => a.reply.replace(/\{"MessageID".*/, "ok").slice(0, 60)))].join(" | ")}`);

@@ -18,10 +18,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function steadyMx(
   server: TortureServer,
   ledger: Ledger,
-  o: { everyMs: number; concurrency: number; until: () => boolean; t0: () => number; seed: number; cycle: number },
+  o: { everyMs: number; concurrency: number; until: () => boolean; t0: () => number; seed: number; cycle: number; out?: Timed[] },
 ): Promise<Timed[]> {
   const random = seededRandom(o.seed);
-  const out: Timed[] = [];
+  const out: Timed[] = o.out ?? [];
   const inflight = new Set<Promise<void>>();
   while (!o.until()) {
     if (inflight.size < o.concurrency) {
@@ -42,13 +42,18 @@ export async function steadyMx(
   return out;
 }
 
-/** E6: `pg_ctl restart -m immediate` while MX mail and webapi Sends flow. */
-export async function restartUnderLoad(cluster: PgCluster, server: TortureServer, ledger: Ledger, seed: number, o = { beforeMs: 1500, afterMs: 12_000 }) {
+/**
+ * E6: `pg_ctl restart -m immediate` while MX mail and webapi Sends flow. Load goes on for
+ * `afterMs` after the restart and longer while the server has not yet answered 250 for a whole
+ * second in a row (a loaded machine restarts slower), up to `maxAfterMs`.
+ */
+export async function restartUnderLoad(cluster: PgCluster, server: TortureServer, ledger: Ledger, seed: number, o = { beforeMs: 1500, afterMs: 12_000, maxAfterMs: 15_000 }) {
   let t0 = Date.now();
   let done = false;
   let restartedAt = -1;
   const api: (AttemptResult & { atMs: number })[] = [];
-  const mx = steadyMx(server, ledger, { everyMs: 50, concurrency: 20, until: () => done, t0: () => t0, seed, cycle: 1 });
+  const seen: Timed[] = [];
+  const mx = steadyMx(server, ledger, { everyMs: 50, concurrency: 20, until: () => done, t0: () => t0, seed, cycle: 1, out: seen });
   const apiLoop = (async () => {
     while (!done) {
       const at = Date.now() - t0;
@@ -62,6 +67,11 @@ export async function restartUnderLoad(cluster: PgCluster, server: TortureServer
   await cluster.restartImmediate(); // MX and webapi load go on while the cluster restarts
   restartedAt = Date.now() - t0;
   await sleep(o.afterMs);
+  const ackedForASecond = () => {
+    const back = recoveredAt(seen, restartedAt);
+    return back !== null && seen.some((r) => r.outcome === "acked" && r.atMs >= back + 1000);
+  };
+  while (!ackedForASecond() && Date.now() - t0 - restartedAt < o.maxAfterMs) await sleep(200);
   done = true;
   const replies = await mx;
   await apiLoop;
