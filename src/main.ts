@@ -4,12 +4,10 @@
  * migrate, account add, config check, dkim genkey, dns-records.
  */
 import { parseArgs } from "node:util";
-import { accountAddCommand } from "./cmd/account-add.js";
-import { configCheckCommand } from "./cmd/config-check.js";
-import { dkimGenkeyCommand, dnsRecordsCommand } from "./cmd/dkim.js";
-import { localserveCommand } from "./cmd/localserve.js";
-import { migrateCommand } from "./cmd/migrate.js";
-import { serveCommand } from "./cmd/serve.js";
+
+// A command's module is imported only when it runs: the server's dependency graph (SMTP, HTTP,
+// mail parsing and authentication, database drivers) is most of the start-up time, and `--help`
+// or `config check` need little of it.
 
 const usage = `usage: postwire <command>
   serve --config FILE                 run with a configuration file
@@ -34,13 +32,13 @@ async function main(argv: string[]): Promise<void> {
     case "serve": {
       const { values } = parseArgs({ args: rest(1), options: { config: { type: "string" } } });
       if (!values.config) throw new UsageError("serve needs --config FILE");
-      return serveCommand({ config: values.config });
+      return (await import("./cmd/serve.js")).serveCommand({ config: values.config });
     }
     case "localserve":
-      return localserveCommand(localserveFlags(rest(1)));
+      return (await import("./cmd/localserve.js")).localserveCommand(localserveFlags(rest(1)));
     case "migrate": {
       const { values } = parseArgs({ args: rest(1), options: { config: { type: "string" }, dir: { type: "string" } } });
-      return migrateCommand(values);
+      return (await import("./cmd/migrate.js")).migrateCommand(values);
     }
     case "account": {
       if (sub !== "add") throw new UsageError("account: only `account add` exists");
@@ -51,11 +49,11 @@ async function main(argv: string[]): Promise<void> {
       });
       const [name, address] = positionals;
       if (!name || !address) throw new UsageError("account add NAME ADDRESS");
-      return accountAddCommand({ name, address, config: values.config, passwordFile: values["password-file"], dir: values.dir });
+      return (await import("./cmd/account-add.js")).accountAddCommand({ name, address, config: values.config, passwordFile: values["password-file"], dir: values.dir });
     }
     case "config": {
       if (sub !== "check" || !argv[2]) throw new UsageError("config check FILE");
-      return configCheckCommand(argv[2]);
+      return (await import("./cmd/config-check.js")).configCheckCommand(argv[2]);
     }
     case "dkim": {
       if (sub !== "genkey") throw new UsageError("dkim: only `dkim genkey` exists");
@@ -65,7 +63,7 @@ async function main(argv: string[]): Promise<void> {
         options: { selector: { type: "string" }, config: { type: "string" }, dir: { type: "string" }, overwrite: { type: "boolean" } },
       });
       if (!positionals[0]) throw new UsageError("dkim genkey DOMAIN");
-      return dkimGenkeyCommand({ domain: positionals[0], selector: values.selector ?? "postwire", config: values.config, dir: values.dir, overwrite: values.overwrite });
+      return (await import("./cmd/dkim.js")).dkimGenkeyCommand({ domain: positionals[0], selector: values.selector ?? "postwire", config: values.config, dir: values.dir, overwrite: values.overwrite });
     }
     case "dns-records": {
       const { values, positionals } = parseArgs({
@@ -82,7 +80,7 @@ async function main(argv: string[]): Promise<void> {
       });
       const domain = positionals[0];
       if (!domain) throw new UsageError("dns-records DOMAIN");
-      return dnsRecordsCommand({
+      return (await import("./cmd/dkim.js")).dnsRecordsCommand({
         domain,
         hostname: values.hostname ?? `mail.${domain}`,
         selector: values.selector ?? "postwire",

@@ -115,9 +115,6 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
       dkim: await dkimProvider(config.dataDir, log),
     });
 
-    // Start the parser workers now, so the first message does not pay for their start-up.
-    // The pool is process-wide (idle workers do not keep the process alive), so it is not closed here.
-    void parseMessage(Buffer.from("Subject: warm-up\r\n\r\n"));
     const tlsFiles = fileTls(config);
     const inboundDeps = buildInboundDeps(config, log, { database, clock, eventLog, limiter, resolver, delivery }, { tls: tlsFiles.get, ...o });
     const smtpListeners: { reloadTls(): void }[] = [];
@@ -167,6 +164,10 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
         log.error({ err }, "tls reload failed, keeping the previous certificate");
       }
     };
+    // Warm the parser once everything listens: mailparser is imported on first use (a small
+    // message is parsed on this thread), so the first message does not pay for loading it and
+    // start-up does not wait for it either.
+    void parseMessage(Buffer.from("Subject: warm-up\r\n\r\n"));
     return { database, eventLog, delivery, webhooks, ports, reloadTls, stop: stopAll };
   } catch (err) {
     await stopAll();

@@ -7,6 +7,7 @@
 import { mkdirSync } from "node:fs";
 import type { Logger } from "pino";
 import { startApp, type RunningApp } from "../app/index.js";
+import type { TxtRecord } from "../mail-auth/index.js";
 import type { WebhookConfigView } from "../webhooks/index.js";
 import { createStaticResolver } from "../dns/index.js";
 import { createFailureSimulator } from "./failures.js";
@@ -23,7 +24,12 @@ export { localAccount } from "./account.js";
 export async function startLocalserve(flags: LocalserveFlags, log: Logger): Promise<RunningApp & { webhookConfig: WebhookConfigView | null }> {
   const config = localserveConfig(flags);
   mkdirSync(config.dataDir, { recursive: true });
-  const [tls, dkimRecord] = await Promise.all([ensureLocalCert(config.dataDir), ensureLocalDkim(config.dataDir)]);
+  // On a first run the certificate and the DKIM key are made while the database opens; both
+  // are needed only once the listeners start, after `prepare`.
+  const keys = Promise.all([ensureLocalCert(config.dataDir), ensureLocalDkim(config.dataDir)]);
+  keys.catch(() => {}); // awaited in prepare; a failure there fails the start
+  let tls: { key: string; cert: string } | null = null;
+  const trustedDkimRecords: TxtRecord[] = [];
   let accountId = 0;
   let hooks: WebhookConfigView | null = null;
   const app = await startApp(config, log, {
@@ -31,9 +37,12 @@ export async function startLocalserve(flags: LocalserveFlags, log: Logger): Prom
     // No DNS: nothing in localserve may reach the internet. Hosted mail from loopback passes.
     resolver: createStaticResolver({}),
     trustedLoopbackDomains: ["localhost"],
-    trustedDkimRecords: [dkimRecord],
+    trustedDkimRecords,
     webhooksAllowLoopback: true,
     prepare: async (database, { webhooks }) => {
+      const [cert, dkimRecord] = await keys;
+      tls = cert;
+      trustedDkimRecords.push(dkimRecord);
       accountId = await ensureLocalAccount(database);
       hooks = await database.db.transaction((tx) =>
         webhooks.syncConfig(tx, accountId, {

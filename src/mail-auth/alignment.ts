@@ -4,8 +4,12 @@ import { createRequire } from "node:module";
 // (tldts, used for its own DMARC alignment); we resolve tldts from mailauth's location
 // so both agree on every domain, without a second copy of the list.
 type GetDomain = (host: string, opts: { allowIcannDomains: boolean; allowPrivateDomains: boolean }) => string | null;
-const requireFromMailauth = createRequire(createRequire(import.meta.url).resolve("mailauth"));
-const { getDomain } = requireFromMailauth("tldts") as { getDomain: GetDomain };
+let getDomain: GetDomain | undefined; // loaded on first use, like mailauth (see verify.ts)
+
+function loadGetDomain(): GetDomain {
+  const requireFromMailauth = createRequire(createRequire(import.meta.url).resolve("mailauth"));
+  return (getDomain = (requireFromMailauth("tldts") as { getDomain: GetDomain }).getDomain);
+}
 
 /** How the From header domain was validated, as mox's `MsgFromValidation`. */
 export type MsgFromValidation = "strict" | "relaxed" | "dmarc" | "none";
@@ -13,7 +17,7 @@ export type MsgFromValidation = "strict" | "relaxed" | "dmarc" | "none";
 /** The organizational domain (RFC 7489 §3.2) of an ASCII domain; the domain itself if unknown. */
 export function organizationalDomain(domain: string): string {
   const d = domain.toLowerCase();
-  return getDomain(d, { allowIcannDomains: true, allowPrivateDomains: true }) ?? d;
+  return (getDomain ?? loadGetDomain())(d, { allowIcannDomains: true, allowPrivateDomains: true }) ?? d;
 }
 
 /**

@@ -1,7 +1,7 @@
 // Envelope-like header fields of the top-level message: addresses and subject
 // through mailparser (its address parser and RFC 2047 decoding are well tested), plus the
 // message-id fields and the Automated flag by mox's rules.
-import { simpleParser, type AddressObject, type EmailAddress as MpAddress } from "mailparser";
+import type { AddressObject, EmailAddress as MpAddress } from "mailparser";
 import { formatAddress, parseAddress } from "../smtp/index.js";
 import { headerValue, headerValues, type HeaderField } from "./header.js";
 import type { NameAddress } from "./types.js";
@@ -21,9 +21,14 @@ export interface Envelope {
 // nothing and it never sees Content-* fields that could make it look for a body.
 const envelopeKeys = new Set(["from", "to", "cc", "bcc", "reply-to", "subject"]);
 
+// mailparser takes ~0.3 s to load: it is imported on the first parse, not at start-up.
+let mailparser: Promise<typeof import("mailparser")> | undefined;
+const loadMailparser = () => (mailparser ??= import("mailparser"));
+
 /** Parses From/To/CC/BCC/Reply-To/Subject (mailparser) and Date from the top-level fields. */
 export async function parseEnvelope(raw: Buffer, fields: readonly HeaderField[]): Promise<Envelope> {
   const chunks = fields.filter((f) => envelopeKeys.has(f.key)).map((f) => withLineEnd(raw.subarray(f.start, f.end)));
+  const { simpleParser } = await loadMailparser();
   const mail = await simpleParser(Buffer.concat([...chunks, Buffer.from("\r\n")]), {
     skipHtmlToText: true,
     skipTextToHtml: true,
