@@ -29,6 +29,11 @@ const dummyHash = `scrypt$${params.N}$${params.r}$${params.p}$${Buffer.alloc(16)
 const cacheKey = randomBytes(32);
 const verified = new Map<string, number>();
 const verifiedTtlMs = 60_000;
+// Checks of the same password against the same hash that overlap share one KDF run: a client
+// opening many connections at once (WebSocket subscribers, a connection pool) costs one 16 MiB
+// scrypt instead of one per connection, which also held that memory in each libuv thread's
+// malloc arena (30 MB of RSS after 10,000 WebSocket upgrades in batches of 25).
+const inFlight = new Map<string, Promise<boolean>>();
 
 function remembered(pw: string, hash: string): { key: string; hit: boolean } {
   const key = createHmac("sha256", cacheKey).update(hash).update("\0").update(pw).digest("base64");
@@ -42,8 +47,14 @@ function remembered(pw: string, hash: string): { key: string; hit: boolean } {
 export async function verifyPassword(pw: string, hash: string | null): Promise<boolean> {
   const memo = hash ? remembered(pw, hash) : null;
   if (memo?.hit) return true;
-  const ok = await verifyWithKdf(pw, hash);
-  if (ok && memo) {
+  if (!memo) return verifyWithKdf(pw, hash);
+  let check = inFlight.get(memo.key);
+  if (!check) {
+    check = verifyWithKdf(pw, hash).finally(() => inFlight.delete(memo.key));
+    inFlight.set(memo.key, check);
+  }
+  const ok = await check;
+  if (ok) {
     if (verified.size >= 10_000) verified.clear(); // bounded; a refill costs one KDF per client
     verified.set(memo.key, Date.now() + verifiedTtlMs);
   }
