@@ -49,7 +49,9 @@ interface Slot {
   timer: NodeJS.Timeout | null;
 }
 
-const bootUrl = new URL("./parse-worker-boot.js", import.meta.url);
+// From src/ (under tsx) the worker needs tsx registered in its own thread first; compiled to
+// dist/ (bin/postwire.js runs that build), this file is .js and so is the worker, run directly.
+const bootUrl = new URL(import.meta.url.endsWith(".ts") ? "./parse-worker-boot.js" : "./parse-worker.js", import.meta.url);
 
 // Workers inherit the parent's node flags; those that only make sense for the main script
 // (`-e`, `--input-type`) make a worker fail to start, so they are dropped.
