@@ -36,14 +36,24 @@ function record(a: Arrivals, payload: unknown, t: number): void {
 }
 
 /** A webhook receiver on 127.0.0.1. */
-export interface WebhookReceiver { url: string; arrivals: Arrivals; close(): Promise<void> }
+export interface WebhookReceiver {
+  url: string;
+  arrivals: Arrivals;
+  /** Holds every answer from now on (the sender's POST slots fill and its backlog grows). */
+  hold(): void;
+  /** Sends the held answers and answers at once again; returns performance.now() of the release. */
+  release(): number;
+  close(): Promise<void>;
+}
 
 /**
  * Starts an HTTP receiver answering 200. With `delayMs` it holds each answer that long (a slow
- * app); arrival is stamped when the request body is complete, before the delay.
+ * app); arrival is stamped when the request body is complete, before the delay. Between `hold()`
+ * and `release()` answers wait (arrivals are still stamped when they come).
  */
 export async function startWebhookReceiver(delayMs = 0): Promise<WebhookReceiver> {
   const arrivals = newArrivals();
+  let held: (() => void)[] | null = null;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -53,7 +63,9 @@ export async function startWebhookReceiver(delayMs = 0): Promise<WebhookReceiver
       try { body = JSON.parse(Buffer.concat(chunks).toString()); } catch { body = undefined; }
       record(arrivals, body, t);
       const answer = () => { res.writeHead(200, { "content-type": "text/plain" }); res.end("ok"); };
-      if (delayMs > 0) setTimeout(answer, delayMs); else answer();
+      if (held) held.push(answer);
+      else if (delayMs > 0) setTimeout(answer, delayMs);
+      else answer();
     });
   });
   server.keepAliveTimeout = 60_000;
@@ -63,6 +75,14 @@ export async function startWebhookReceiver(delayMs = 0): Promise<WebhookReceiver
   return {
     url: `http://127.0.0.1:${port}/hook`,
     arrivals,
+    hold: () => { held ??= []; },
+    release: () => {
+      const t = performance.now();
+      const answers = held ?? [];
+      held = null;
+      for (const a of answers) a();
+      return t;
+    },
     close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
 }
