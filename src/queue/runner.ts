@@ -7,8 +7,11 @@ import { claimJobs, nextDueAt, recoverStaleJobs, releaseWorkerJobs, rescheduleJo
 /** Handles one claimed job; it completes or reschedules the job itself, in its own transaction. */
 export type JobHandler = (job: Job) => Promise<void>;
 
-/** Optional per-key concurrency gate (e.g. webhook URLs). */
-export type KeyGate = { tryAcquire(key: string): boolean; release(key: string): void; saturatedKeys(): string[] };
+/**
+ * Optional per-key concurrency gate (e.g. webhook URLs): claims skip `saturatedKeys()`, take at
+ * most `claimLimit()` jobs when given, and a claimed job the gate refuses is handed back.
+ */
+export type KeyGate = { tryAcquire(key: string): boolean; release(key: string): void; saturatedKeys(): string[]; claimLimit?(): number };
 
 export type RunnerOptions = {
   database: Database;
@@ -82,7 +85,7 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
           recoveredAt = now;
           recoverAt = Math.min(now, r.oldestLock?.getTime() ?? now) + lockTimeoutMs;
         }
-        const room = o.concurrency - inflight;
+        const room = Math.min(o.concurrency - inflight, o.gate?.claimLimit?.() ?? Infinity);
         if (room <= 0) return;
         const jobs = await claimJobs(o.database.db, {
           kinds: o.kinds,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { createAdmission, holdCap } from "./admission.js";
+import { createAdmission, holdCap, refillMark } from "./admission.js";
 
 describe("webhook admission", () => {
   it("leaves a reserve of the overall slots to other URLs", () => {
@@ -10,13 +10,23 @@ describe("webhook admission", () => {
     assert.equal(holdCap(8, 8), 8);
   });
 
-  it("admits up to the hold cap per URL and reports a URL saturated once perUrl jobs are held", () => {
+  it("saturates a URL at half its hold cap, at least perUrl", () => {
+    assert.equal(refillMark(4, 64), 24);
+    assert.equal(refillMark(1, 10), 4);
+    assert.equal(refillMark(4, 4), 4);
+    assert.equal(refillMark(8, 8), 8);
+  });
+
+  it("admits up to the hold cap per URL and reports a URL saturated once half the cap is held", () => {
     const a = createAdmission({ perUrl: 4, overall: 64 });
-    for (let i = 0; i < 3; i++) assert.ok(a.tryAcquire("u"));
+    assert.equal(a.claimLimit!(), 48, "a claim fits under the cap of any one URL");
+    for (let i = 0; i < 23; i++) assert.ok(a.tryAcquire("u"));
     assert.deepEqual(a.saturatedKeys(), []);
+    assert.equal(a.claimLimit!(), 25, "what the fullest unsaturated URL can still take");
     assert.ok(a.tryAcquire("u"));
     assert.deepEqual(a.saturatedKeys(), ["u"]);
-    for (let i = 4; i < 48; i++) assert.ok(a.tryAcquire("u"), `job ${i + 1}`);
+    assert.equal(a.claimLimit!(), 40, "a saturated URL is skipped: the rest of the overall limit");
+    for (let i = 24; i < 48; i++) assert.ok(a.tryAcquire("u"), `job ${i + 1}`);
     assert.equal(a.tryAcquire("u"), false, "the hold cap");
     for (let i = 0; i < 16; i++) assert.ok(a.tryAcquire(`v${i}`), "other URLs still get the reserve");
     assert.equal(a.tryAcquire("w"), false, "overall limit");

@@ -1,11 +1,14 @@
 /**
  * Concurrency of webhook delivery in one process, in two stages:
  * - the queue runner's KeyGate admits claimed jobs per URL up to a hold cap, and reports a URL
- *   as saturated once `perUrl` of its jobs are held, so further claims skip it;
- * - a held job then waits in `slot(url)` for one of the URL's `perUrl` POST slots (limiter.ts).
+ *   as saturated once half the cap (at least `perUrl`) of its jobs are held, so further claims
+ *   skip it; a claim takes at most what fits under the cap of the fullest URL it may return;
+ * - a held job counts its attempt, then waits in `slot(url)` for one of the URL's `perUrl` POST
+ *   slots (limiter.ts), held for the POST only.
  * Why not the plain limiter as the gate: a claim takes up to (free slots) due jobs in run_at
  * order, and with one busy URL nearly all of them would be refused by the gate and handed back
- * with one UPDATE each, on every completion. Holding extra jobs per URL makes that rare, and the
+ * with one UPDATE each, on every completion. Holding extra jobs per URL makes that rare and keeps
+ * the URL's POST slots busy while other jobs of it commit (their attempt, their result), and the
  * cap leaves `overall - cap` slots to other URLs, so a slow URL never holds them back.
  */
 import type { KeyGate } from "../queue/index.js";
@@ -33,9 +36,16 @@ export function holdCap(perUrl: number, overall: number): number {
   return Math.max(Math.min(perUrl, overall), overall - reserve);
 }
 
+/** Held jobs at which a URL counts as saturated (claims skip it until some finish). */
+export function refillMark(perUrl: number, overall: number): number {
+  const cap = holdCap(perUrl, overall);
+  return Math.min(cap, Math.max(perUrl, Math.floor(cap / 2)));
+}
+
 /** Creates the admission for `perUrl` POSTs per URL and `overall` held jobs in total. */
 export function createAdmission(o: { perUrl: number; overall: number }): Admission {
   const cap = holdCap(o.perUrl, o.overall);
+  const mark = refillMark(o.perUrl, o.overall);
   const held = new Map<string, number>();
   let total = 0;
   const post = createConcurrencyLimiter({ perKey: o.perUrl, overall: o.overall });
@@ -74,7 +84,13 @@ export function createAdmission(o: { perUrl: number; overall: number }): Admissi
       else held.set(key, n - 1);
       total--;
     },
-    saturatedKeys: () => [...held].filter(([, n]) => n >= o.perUrl).map(([k]) => k),
+    saturatedKeys: () => [...held].filter(([, n]) => n >= mark).map(([k]) => k),
+    claimLimit() {
+      // Any unsaturated URL (or a new one) may fill the claim: it must fit under the cap.
+      let fullest = 0;
+      for (const n of held.values()) if (n < mark && n > fullest) fullest = n;
+      return Math.max(0, Math.min(o.overall - total, cap - fullest));
+    },
     slot(key) {
       if (closed) return Promise.resolve(null);
       if (!waiters.has(key) && post.tryAcquire(key)) return Promise.resolve(grant(key));

@@ -1,7 +1,9 @@
-// The queue handler for kind "webhook" (mox-compat §2.5–2.8): wait for a POST slot of the URL,
-// count the attempt in the database, POST without any transaction open, then record the result
-// in one transaction that also completes or reschedules the job (shared with the results of other
-// webhooks finishing at the same time: group commit). 2xx retires the webhook as
+// The queue handler for kind "webhook" (mox-compat §2.5–2.8): count the attempt in the database
+// (committed before the POST), wait for a POST slot of the URL, POST without any transaction
+// open, give the slot back as soon as the answer is in, then record the result in one transaction
+// that also completes or reschedules the job (both commits are shared with other webhooks at the
+// same time: group commit). The slot covers the POST alone, so the URL's concurrency limits what
+// the receiver sees, not how many commits can be under way for it. 2xx retires the webhook as
 // delivered; 410 disables the target and retires it as failed; other failures are retried on
 // the schedule until the 12th; a webhook superseded during its POST keeps the late result.
 import type { Logger } from "pino";
@@ -11,9 +13,9 @@ import { faultPoint } from "../fault/index.js";
 import { completeJob, rescheduleJob, type Job, type JobHandler } from "../queue/index.js";
 import type { Admission } from "./admission.js";
 import { disableTarget } from "./config.js";
-import type { WebhookPoster } from "./post.js";
+import type { PostResult, WebhookPoster } from "./post.js";
 import { releaseSuccessor } from "./outbox.js";
-import { beginAttempt, endInFlight, lockWebhook, retireWebhooks, setResults, settlePending, withResult, type WebhookRow } from "./queries.js";
+import { beginAttempt, endInFlight, lockWebhook, retireWebhooks, setResults, settlePending, undoAttempt, withResult, type WebhookRow } from "./queries.js";
 import { nextAttemptAt } from "./retry-after.js";
 import type { WebhookAttempt } from "../db/schema/index.js";
 
@@ -32,17 +34,7 @@ export type HandlerCtx = {
 
 /** Creates the handler; see the file comment. */
 export function createWebhookHandler(ctx: HandlerCtx): JobHandler {
-  return async (job) => {
-    // The job's limitKey is the webhook's URL (outbox.ts).
-    const release = await ctx.admission.slot(job.limitKey ?? "");
-    // Shutting down: leave the job locked; the runner's stop releases this worker's locks.
-    if (!release) return;
-    try {
-      await deliver(ctx, job);
-    } finally {
-      release();
-    }
-  };
+  return (job) => deliver(ctx, job);
 }
 
 async function deliver(ctx: HandlerCtx, job: Job): Promise<void> {
@@ -67,15 +59,28 @@ async function deliver(ctx: HandlerCtx, job: Job): Promise<void> {
     await sharedGroupCommit(ctx.db).run((tx) => retire(tx, job, row, "failed", withResult(row.results, { ...entry, error }), new Date(start)));
     return;
   }
-  const result = await ctx.poster.post({
-    url: row.url,
-    body: row.payload,
-    hookId: row.originId ?? row.id,
-    webhookId: row.webhookId,
-    attempt,
-    authorization: row.authorization || undefined,
-    secrets: row.secrets,
-  });
+  // The job's limitKey is the webhook's URL (outbox.ts).
+  const release = await ctx.admission.slot(job.limitKey ?? row.url);
+  if (!release) {
+    // Shutting down: the attempt never started. Take its count back and leave the job locked;
+    // the runner's stop releases this worker's locks. (A crash here leaves it counted: safe.)
+    await sharedGroupCommit(ctx.db).run((tx) => undoAttempt(tx, id, attempt));
+    return;
+  }
+  let result: PostResult;
+  try {
+    result = await ctx.poster.post({
+      url: row.url,
+      body: row.payload,
+      hookId: row.originId ?? row.id,
+      webhookId: row.webhookId,
+      attempt,
+      authorization: row.authorization || undefined,
+      secrets: row.secrets,
+    });
+  } finally {
+    release();
+  }
   await faultPoint("webhook.after-post"); // FAULT (test/torture): the receiver has it, the result is not recorded
   ctx.log.debug({ webhook: id, jobId: job.id, attempt, status: result.status, ok: result.ok, durationMs: result.durationMs }, "webhook attempt done");
   const done = { ...entry, durationMs: result.durationMs, success: result.ok, code: result.status, error: result.error ?? "", response: result.responseHead };

@@ -128,6 +128,30 @@ const beginAttemptRow = statement<{ jobId: number; start: Date; startText: strin
   },
 );
 
+/**
+ * Takes back an attempt counted by {@link beginAttempt} whose POST never started (the process
+ * is stopping): the count goes down and its placeholder result goes, so the job is handed back
+ * unattempted. Only while the webhook is still pending with that count.
+ */
+export async function undoAttempt(db: DbOrTx, id: number, attempt: number): Promise<boolean> {
+  return (await undoAttemptRow(db, { id, attempt })).length > 0;
+}
+
+const undoAttemptRow = statement<{ id: number; attempt: number }, { id: number }[]>("undo_webhook_attempt", (d) => {
+  const w = webhooks;
+  const placeholderLast = sql`(${w.results} -> -1 ->> 'attempt')::int = ${sql.placeholder("attempt")}`;
+  return d
+    .update(w)
+    .set({
+      attempts: sql`${w.attempts} - 1`,
+      results: sql`(case when ${placeholderLast} then ${w.results} - -1 else ${w.results} end)`,
+      // The previous attempt's start (null before the first), as it was before the count.
+      lastAttemptAt: sql`(case when ${placeholderLast} then (${w.results} -> -2 ->> 'start')::timestamptz else ${w.lastAttemptAt} end)`,
+    })
+    .where(and(eq(w.id, sql.placeholder("id")), eq(w.status, "pending"), eq(w.attempts, sql.placeholder("attempt"))))
+    .returning({ id: w.id });
+});
+
 /** The results with attempt `r.attempt`'s placeholder replaced by `r` (appended when missing). */
 export function withResult(results: readonly WebhookAttempt[], r: WebhookAttempt): WebhookAttempt[] {
   const i = results.findLastIndex((x) => x.attempt === r.attempt);
