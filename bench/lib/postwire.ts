@@ -66,8 +66,7 @@ export async function startPostwire(ctx: BenchContext, o: PostwireOptions): Prom
   }
   const dir = o.dir ?? mkdtempSync(join(ctx.tmp, `ls-${o.backend}-`));
   const [smtpPort, httpPort] = [await freePort(), await freePort()];
-  const prof = ctx.profile ? ["--cpu-prof", "--cpu-prof-dir", join(ctx.root, "bench", "results", "profiles")] : [];
-  const args = [...prof, bin, "localserve", "--dir", dir, "--smtp-port", String(smtpPort),
+  const args = [...profileArgs(ctx), bin, "localserve", "--dir", dir, "--smtp-port", String(smtpPort),
     "--submission-port", "0", "--submissions-port", "0", "--http-port", String(httpPort)];
   if (o.timeScale) args.push("--time-scale", String(o.timeScale));
   if (o.incomingWebhook) args.push("--incoming-webhook", o.incomingWebhook);
@@ -112,4 +111,9 @@ export function webapiClient(httpPort: number, authorization: string): Postwire[
     try { body = JSON.parse(text); } catch { /* raw or HTML answer */ }
     return { status: r.status, body };
   };
+}
+
+/** node flags that write a CPU profile of a Postwire process when the run asked for --profile. */
+export function profileArgs(ctx: BenchContext): string[] {
+  return ctx.profile ? ["--cpu-prof", "--cpu-prof-dir", join(ctx.root, "bench", "results", "profiles")] : [];
 }

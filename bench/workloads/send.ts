@@ -3,9 +3,10 @@
 // outgoing webhooks; delivery into smtp-sink runs `postwire serve` with delivery.smarthost (serveConfigForSink).
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { ensurePostfix } from "../lib/install.js";
 import { startSmtpSink, type SmtpTarget } from "../lib/peers.js";
 import { createThrowawayDb, pgInfo } from "../lib/pg.js";
-import { startPostwire, postwireUnavailable, webapiClient, type Postwire } from "../lib/postwire.js";
+import { profileArgs, startPostwire, postwireUnavailable, webapiClient, type Postwire } from "../lib/postwire.js";
 import { freePort, groupRss, startChild, waitSmtp } from "../lib/proc.js";
 import { startWebhookReceiver, waitArrivals } from "../lib/receiver.js";
 import { nonceMaker } from "../lib/load.js";
@@ -79,7 +80,7 @@ async function startServeToSink(ctx: BenchContext, backend: Backend, sinkPort: n
   writeFileSync(configFile, serveConfigForSink({ sinkPort, dataDir: join(dir, "data"), dbUrl, smtpPort, httpPort, passwordFile, webhookUrl }));
   const bin = process.env.BENCH_POSTWIRE_BIN ?? join(ctx.root, "bin", "postwire.js");
   const t0 = performance.now();
-  const child = startChild(`postwire-serve-${backend}`, process.execPath, [bin, "serve", "--config", configFile], { env, cwd: ctx.root });
+  const child = startChild(`postwire-serve-${backend}`, process.execPath, [...profileArgs(ctx), bin, "serve", "--config", configFile], { env, cwd: ctx.root });
   try {
     await waitSmtp(smtpPort, 90_000, () => child.proc.exitCode === null && child.proc.signalCode === null);
   } catch (e) {
@@ -174,6 +175,8 @@ async function run(ctx: BenchContext): Promise<Section> {
     const hooks = await startWebhookReceiver();
     let sink: SmtpTarget | undefined;
     try {
+      const missing = ensurePostfix(ctx.log); // smtp-sink comes with Debian's postfix
+      if (missing) throw new NotAvailable(missing);
       sink = await startSmtpSink();
       const pw = await startServeToSink(ctx, backend, sink.port, hooks.url);
       ctx.log(`send ${backend} serve → smtp-sink: ${count} webapi Send calls, 10 concurrent`);
