@@ -2,16 +2,29 @@
 // 24 hours and first-time recipients. Every submission records its recipients (webapi and SMTP:
 // Postwire counts both, see the decisions table). SQL on outgoing_recipients lives here.
 import { and, count, eq, gt, inArray, sql } from "drizzle-orm";
-import { type DbOrTx, schema } from "../db/index.js";
+import { placeholderValue, statement, type DbOrTx, schema } from "../db/index.js";
 import { getAccount } from "../store/index.js";
 import type { SendLimit } from "./types.js";
 
 const { outgoingRecipients: or } = schema;
 const day = 86_400_000;
 
+// Every Send and submission runs these two: built once (db/statements.ts).
+const recordOne = statement<{ accountId: number; recipient: string; submittedAt: Date }, unknown>("record_recipient", (d) =>
+  d.insert(or).values({ accountId: placeholderValue("accountId"), recipient: placeholderValue("recipient"), submittedAt: placeholderValue("submittedAt") }),
+);
+// A placeholder in a condition gets no column encoder: the time goes as ISO text.
+const sentSince = statement<{ accountId: number; since: string }, { n: number }[]>("sent_since", (d) =>
+  d
+    .select({ n: count() })
+    .from(or)
+    .where(and(eq(or.accountId, sql.placeholder("accountId")), gt(or.submittedAt, sql.placeholder("since")))),
+);
+
 /** Records the recipients of an accepted submission (inside its transaction). */
 export async function recordRecipients(tx: DbOrTx, accountId: number, recipients: string[], now: Date): Promise<void> {
   if (recipients.length === 0) return;
+  if (recipients.length === 1) return void (await recordOne(tx, { accountId, recipient: recipients[0]!.toLowerCase(), submittedAt: now }));
   await tx.insert(or).values(recipients.map((r) => ({ accountId, recipient: r.toLowerCase(), submittedAt: now })));
 }
 
@@ -25,10 +38,7 @@ export async function checkSendLimits(db: DbOrTx, accountId: number, recipients:
   const msgMax = account.settings.maxOutgoingMessagesPerDay || 1000;
   const rcptMax = account.settings.maxFirstTimeRecipientsPerDay || 200;
   const since = new Date(now.getTime() - day);
-  const [sent] = await db
-    .select({ n: count() })
-    .from(or)
-    .where(and(eq(or.accountId, accountId), gt(or.submittedAt, since)));
+  const [sent] = await sentSince(db, { accountId, since: since.toISOString() });
   const n = sent?.n ?? 0;
   if (n + recipients.length > msgMax) return "messageLimitReached";
   // Only worth counting first-time recipients when enough messages could reach the limit.

@@ -1,6 +1,6 @@
 // SQL on the outbound tables (owner: delivery). Everything takes the caller's db or tx.
 import { and, asc, desc, eq, inArray, isNotNull, lt, ne, sql, type SQL } from "drizzle-orm";
-import { type DbOrTx, type Tx, schema } from "../db/index.js";
+import { placeholderValue, statement, type DbOrTx, type Tx, schema } from "../db/index.js";
 import type { DeliveryResult, OutboundStatus } from "../db/schema/index.js";
 import type { QueueFilter } from "./types.js";
 
@@ -25,16 +25,42 @@ export async function allocateIds(tx: Tx, n: number): Promise<number[]> {
   return (rows as unknown as { id: string | number }[]).map((r) => Number(r.id)).sort((a, b) => a - b);
 }
 
+// Every Send and submission runs these, every delivery attempt the loads and the retire: built
+// once (db/statements.ts; drizzle spends more CPU building them than PostgreSQL running them).
+const insertRawOnce = statement<{ raw: Buffer; size: number }, { id: number }[]>("insert_outbound_raw", (d) =>
+  d.insert(outboundRaws).values({ raw: placeholderValue("raw"), size: placeholderValue("size") }).returning({ id: outboundRaws.id }),
+);
+
 /** Stores a submission's raw message once; returns its id. */
 export async function insertRaw(tx: DbOrTx, raw: Buffer): Promise<number> {
-  const [r] = await tx.insert(outboundRaws).values({ raw, size: raw.length }).returning({ id: outboundRaws.id });
+  const [r] = await insertRawOnce(tx, { raw, size: raw.length });
   return r!.id;
 }
 
+/** The columns submit sets on every outbound row (the rest take their defaults). */
+export type SubmitOutbound = Required<
+  Pick<
+    NewOutbound,
+    | "id" | "baseId" | "accountId" | "mailFrom" | "msgFrom" | "fromId" | "recipient" | "recipientDomain" | "messageId"
+    | "subject" | "rawId" | "extra" | "requireTls" | "source" | "jobId" | "queuedAt" | "nextAttemptAt" | "lastActivity"
+  >
+>;
+const submitColumns = [
+  "id", "baseId", "accountId", "mailFrom", "msgFrom", "fromId", "recipient", "recipientDomain", "messageId",
+  "subject", "rawId", "extra", "requireTls", "source", "jobId", "queuedAt", "nextAttemptAt", "lastActivity",
+] as const satisfies readonly (keyof SubmitOutbound)[];
+const insertOneOutbound = statement<SubmitOutbound, OutboundRow[]>("insert_outbound", (d) =>
+  d
+    .insert(om)
+    .values(Object.fromEntries(submitColumns.map((c) => [c, placeholderValue(c)])) as unknown as NewOutbound)
+    .returning(),
+);
+
 /** Inserts outbound rows (ids already allocated); returns them in id order. */
-export async function insertOutbound(tx: DbOrTx, rows: NewOutbound[]): Promise<OutboundRow[]> {
+export async function insertOutbound(tx: DbOrTx, rows: SubmitOutbound[]): Promise<OutboundRow[]> {
   if (rows.length === 0) return [];
-  const out = await tx.insert(om).values(rows).returning();
+  // One recipient is the common case (a webapi Send to one address, most submissions).
+  const out = rows.length === 1 ? await insertOneOutbound(tx, rows[0]!) : await tx.insert(om).values(rows).returning();
   return out.sort((a, b) => a.id - b.id);
 }
 
@@ -44,15 +70,21 @@ export async function fromIdTaken(tx: DbOrTx, fromId: string): Promise<boolean> 
   return r.length > 0;
 }
 
+const loadOneOutbound = statement<{ id: number }, OutboundRow[]>("load_outbound", (d) => d.select().from(om).where(eq(om.id, sql.placeholder("id"))));
+const loadRawOnce = statement<{ id: number }, { raw: Buffer }[]>("load_outbound_raw", (d) =>
+  d.select({ raw: outboundRaws.raw }).from(outboundRaws).where(eq(outboundRaws.id, sql.placeholder("id"))),
+);
+
 /** Rows by id, in id order. */
 export async function loadOutbound(db: DbOrTx, ids: number[]): Promise<OutboundRow[]> {
   if (ids.length === 0) return [];
+  if (ids.length === 1) return loadOneOutbound(db, { id: ids[0]! });
   return db.select().from(om).where(inArray(om.id, ids)).orderBy(asc(om.id));
 }
 
 /** The raw message bytes. */
 export async function loadRaw(db: DbOrTx, rawId: number): Promise<Buffer | null> {
-  const [r] = await db.select({ raw: outboundRaws.raw }).from(outboundRaws).where(eq(outboundRaws.id, rawId));
+  const [r] = await loadRawOnce(db, { id: rawId });
   return r?.raw ?? null;
 }
 
@@ -61,6 +93,24 @@ const appendResult = (r: DeliveryResult): SQL => sql`${om.results} || ${JSON.str
 // keepUntil = now + the sender account's keepRetiredMessageMs (default 7 days), in the UPDATE.
 const keepUntilSql = (now: Date): SQL =>
   sql`${now.toISOString()}::timestamptz + make_interval(secs => coalesce((select (a.settings->>'keepRetiredMessageMs')::float8 from accounts a where a.id = ${om.accountId}), 604800000) / 1000.0)`;
+
+// The delivery outcome's retire (a result and an attempt count), built once.
+type RetireValues = { id: number; status: string; now: Date; nowText: string; result: string; attempts: number; lastAttemptAt: Date };
+const retireAttempted = statement<RetireValues, OutboundRow[]>("retire_outbound", (d) =>
+  d
+    .update(om)
+    .set({
+      status: placeholderValue("status"),
+      jobId: null,
+      lastActivity: placeholderValue("now"),
+      keepUntil: sql`${sql.placeholder("nowText")}::timestamptz + make_interval(secs => coalesce((select (a.settings->>'keepRetiredMessageMs')::float8 from accounts a where a.id = ${om.accountId}), 604800000) / 1000.0)`,
+      results: sql`${om.results} || ${sql.placeholder("result")}::jsonb`,
+      attempts: placeholderValue("attempts"),
+      lastAttemptAt: placeholderValue("lastAttemptAt"),
+    })
+    .where(and(eq(om.id, sql.placeholder("id")), eq(om.status, "queued")))
+    .returning(),
+);
 
 /**
  * Retires a queued row with its final status and result, kept for the sender account's keep
@@ -72,6 +122,11 @@ export async function retireRow(
   id: number,
   o: { status: Exclude<OutboundStatus, "queued">; result: DeliveryResult | null; attempts?: number; now: Date },
 ): Promise<OutboundRow | null> {
+  if (o.result && o.attempts !== undefined) {
+    const values = { id, status: o.status, now: o.now, nowText: o.now.toISOString(), result: JSON.stringify([o.result]), attempts: o.attempts, lastAttemptAt: new Date(o.result.start) };
+    const [r] = await retireAttempted(tx, values);
+    return r ?? null;
+  }
   const set: Record<string, unknown> = { status: o.status, jobId: null, lastActivity: o.now, keepUntil: keepUntilSql(o.now) };
   if (o.result) set.results = appendResult(o.result);
   if (o.attempts !== undefined) set.attempts = o.attempts;

@@ -8,7 +8,7 @@ import { getAccount, getDomain } from "../store/index.js";
 import { DeliveryError } from "./errors.js";
 import { appendOutgoing } from "./events.js";
 import { recordRecipients } from "./limits.js";
-import { allocateIds, fromIdTaken, insertOutbound, insertRaw, type NewOutbound } from "./queries.js";
+import { allocateIds, fromIdTaken, insertOutbound, insertRaw, type SubmitOutbound } from "./queries.js";
 import type { Ctx, Submission, Submitted } from "./types.js";
 
 /** The job kind delivery registers on the shared queue. */
@@ -53,7 +53,7 @@ export async function submit(ctx: Ctx, tx: Tx, s: Submission): Promise<Submitted
       groupKey: keys[i]!,
     })),
   );
-  const rows: NewOutbound[] = ids.map((id, i) => ({
+  const rows: SubmitOutbound[] = ids.map((id, i) => ({
     id,
     baseId,
     accountId: s.accountId,

@@ -1,7 +1,7 @@
 // The per-account suppression list (mox queue/suppression.go, mox-compat §1.5 and §3.5):
 // entries keyed by base address, manual or added automatically after delivery failures.
-import { and, asc, eq, inArray } from "drizzle-orm";
-import { type DbOrTx, type Tx, schema } from "../db/index.js";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { statement, type DbOrTx, type Tx, schema } from "../db/index.js";
 import { baseAddress, formatAddress, parseAddress, type EmailAddress } from "../smtp/index.js";
 import { DeliveryError } from "./errors.js";
 import { lastTwoFailed } from "./queries.js";
@@ -65,13 +65,24 @@ export async function lookup(db: DbOrTx, accountId: number, address: string): Pr
   return row ? toSuppression(row) : null;
 }
 
+// Looked up before every delivery attempt (one recipient is the common case): built once.
+const suppressedOne = statement<{ accountId: number; base: string }, { base: string }[]>("suppressed_one", (d) =>
+  d
+    .select({ base: sup.baseAddress })
+    .from(sup)
+    .where(and(eq(sup.accountId, sql.placeholder("accountId")), eq(sup.baseAddress, sql.placeholder("base")))),
+);
+
 /** Which of `recipients` (valid addresses) are on the account's list, in one query. */
 export async function suppressedAmong(db: DbOrTx, accountId: number, recipients: string[]): Promise<Set<string>> {
   const bases = recipients.map((r) => baseAddress(r));
-  const rows = await db
-    .select({ base: sup.baseAddress })
-    .from(sup)
-    .where(and(eq(sup.accountId, accountId), inArray(sup.baseAddress, bases)));
+  const rows =
+    bases.length === 1
+      ? await suppressedOne(db, { accountId, base: bases[0]! })
+      : await db
+          .select({ base: sup.baseAddress })
+          .from(sup)
+          .where(and(eq(sup.accountId, accountId), inArray(sup.baseAddress, bases)));
   const listed = new Set(rows.map((r) => r.base));
   return new Set(recipients.filter((_, i) => listed.has(bases[i]!)));
 }

@@ -1,5 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
-import { type DbOrTx, type Tx, schema } from "../db/index.js";
+import { type DbOrTx, type Tx, schema, statement } from "../db/index.js";
 import type { AccountSettings, MailboxRole } from "../db/schema/index.js";
 import { StoreError } from "./errors.js";
 
@@ -80,18 +80,26 @@ export async function setPasswordHash(tx: DbOrTx, accountId: number, passwordHas
   await tx.update(accounts).set({ passwordHash }).where(eq(accounts.id, accountId));
 }
 
+// Looked up on every Send, submission, delivery and login: built once (db/statements.ts).
+const accountById = statement<{ id: number }, Account[]>("account_by_id", (d) => d.select().from(accounts).where(eq(accounts.id, sql.placeholder("id"))));
+const accountByName = statement<{ name: string }, Account[]>("account_by_name", (d) => d.select().from(accounts).where(eq(accounts.name, sql.placeholder("name"))));
+const domainByName = statement<{ name: string }, Domain[]>("domain_by_name", (d) => d.select().from(domains).where(eq(domains.name, sql.placeholder("name"))));
+const accountByAddress = statement<{ address: string }, { account: Account }[]>("account_by_address", (d) =>
+  d.select({ account: accounts }).from(addresses).innerJoin(accounts, eq(addresses.accountId, accounts.id)).where(eq(addresses.address, sql.placeholder("address"))),
+);
+
 export async function getAccount(db: DbOrTx, id: number): Promise<Account | null> {
-  const [row] = await db.select().from(accounts).where(eq(accounts.id, id));
+  const [row] = await accountById(db, { id });
   return row ?? null;
 }
 
 export async function getAccountByName(db: DbOrTx, name: string): Promise<Account | null> {
-  const [row] = await db.select().from(accounts).where(eq(accounts.name, name));
+  const [row] = await accountByName(db, { name });
   return row ?? null;
 }
 
 export async function getDomain(db: DbOrTx, name: string): Promise<Domain | null> {
-  const [row] = await db.select().from(domains).where(eq(domains.name, name.toLowerCase()));
+  const [row] = await domainByName(db, { name: name.toLowerCase() });
   return row ?? null;
 }
 
@@ -123,11 +131,7 @@ export async function findAddressOwner(db: DbOrTx, address: string): Promise<Add
   const sep = domain.catchallSeparator;
   if (sep && local.includes(sep)) candidates.push(`${local.slice(0, local.indexOf(sep))}@${domainName}`);
   for (const c of candidates) {
-    const [row] = await db
-      .select({ account: accounts })
-      .from(addresses)
-      .innerJoin(accounts, eq(addresses.accountId, accounts.id))
-      .where(eq(addresses.address, c));
+    const [row] = await accountByAddress(db, { address: c });
     if (row) return { account: row.account, domain, address: c };
   }
   return null;
