@@ -10,14 +10,18 @@ import type { Context } from "hono";
 import { accountKey, verifyPassword, type AuthLimiter } from "../auth/index.js";
 import type { Database } from "../db/index.js";
 import { parseAddress } from "../smtp/index.js";
-import { findAddressOwner, type Account } from "../store/index.js";
+import { findAddressOwner, type Account, type AddressOwner } from "../store/index.js";
 import { ApiError, HttpError } from "./errors.js";
 
 const unauthorized = "401 - unauthorized - use http basic auth with email address as username\n";
 const challenge = { "WWW-Authenticate": "Basic realm=webapi" };
 
 /** Who made the call. */
-export type Caller = { account: Account; loginAddress: string; remoteIp: string };
+/**
+ * The authenticated caller. `login` is the owner lookup of the canonical login address, kept so
+ * a Send from that same address need not look it up again.
+ */
+export type Caller = { account: Account; loginAddress: string; remoteIp: string; login: { address: string; owner: AddressOwner } };
 
 /** Checks the Authorization header of a POST; throws HttpError/ApiError when it fails. */
 export async function authenticate(
@@ -51,7 +55,7 @@ export async function authenticate(
     throw new HttpError(401, "401 - unauthorized - login is disabled for this account\n", challenge);
   }
   deps.limiter.succeeded(remoteIp, key);
-  return { account: owner.account, loginAddress: creds.user, remoteIp };
+  return { account: owner.account, loginAddress: creds.user, remoteIp, login: { address: login, owner } };
 }
 
 /** User and password of a `Basic` Authorization header, or null when absent or malformed. */

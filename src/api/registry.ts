@@ -5,7 +5,7 @@
  * map (`constructor`, `__proto__`, `send`, `../x`) is a 404, never an object property lookup.
  */
 import type { Logger } from "pino";
-import type { Account } from "../store/index.js";
+import type { Account, AddressOwner } from "../store/index.js";
 import { decodeRequest } from "./decode.js";
 import type { AnyStructType, AnyWireType, Infer } from "./wire.js";
 
@@ -28,6 +28,8 @@ export type CallContext = {
   account: Account;
   /** The basic-auth user name exactly as given (it decides FromID use in Send). */
   loginAddress: string;
+  /** The owner lookup of the canonical login address made at authentication, when there was one. */
+  login?: { address: string; owner: AddressOwner };
   /** Files uploaded with a multipart/form-data request, in request order. */
   files: readonly UploadedFile[];
   /** Client IP used for rate limiting. */

@@ -49,7 +49,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
   const wake = (): void => runner?.wake();
   return {
     submit: (tx, s) => submit(ctx, tx, s),
-    checkSendLimits: (db, accountId, recipients) => checkSendLimits(db, accountId, recipients, new Date(ctx.clock.now())),
+    checkSendLimits: (db, account, recipients) => checkSendLimits(db, account, recipients, new Date(ctx.clock.now())),
     handleIncoming: (tx, m) => handleIncoming(ctx, tx, m),
     suppressions: suppressionList,
     admin: createAdmin(ctx, wake),

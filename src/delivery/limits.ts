@@ -3,7 +3,7 @@
 // Postwire counts both, see the decisions table). SQL on outgoing_recipients lives here.
 import { and, count, eq, gt, inArray, sql } from "drizzle-orm";
 import { placeholderValue, statement, type DbOrTx, schema } from "../db/index.js";
-import { getAccount } from "../store/index.js";
+import { getAccount, type Account } from "../store/index.js";
 import type { SendLimit } from "./types.js";
 
 const { outgoingRecipients: or } = schema;
@@ -32,9 +32,10 @@ export async function recordRecipients(tx: DbOrTx, accountId: number, recipients
  * Whether sending to `recipients` now would pass a limit: the message count (default 1000 a
  * day) or, once that many messages could matter, the first-time recipients (default 200).
  */
-export async function checkSendLimits(db: DbOrTx, accountId: number, recipients: string[], now: Date): Promise<SendLimit> {
-  const account = await getAccount(db, accountId);
+export async function checkSendLimits(db: DbOrTx, accountOrId: number | Account, recipients: string[], now: Date): Promise<SendLimit> {
+  const account = typeof accountOrId === "number" ? await getAccount(db, accountOrId) : accountOrId;
   if (!account) return null;
+  const accountId = account.id;
   const msgMax = account.settings.maxOutgoingMessagesPerDay || 1000;
   const rcptMax = account.settings.maxFirstTimeRecipientsPerDay || 200;
   const since = new Date(now.getTime() - day);

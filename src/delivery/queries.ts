@@ -18,7 +18,8 @@ const idLockKey = 7305520332;
 
 /** Allocates `n` consecutive outbound message ids inside tx. */
 export async function allocateIds(tx: Tx, n: number): Promise<number[]> {
-  await tx.execute(sql`select pg_advisory_xact_lock(${idLockKey})`);
+  // One id is consecutive by itself: no lock (and no wait behind other submissions).
+  if (n > 1) await tx.execute(sql`select pg_advisory_xact_lock(${idLockKey})`);
   const rows = await tx.execute(
     sql`select nextval(pg_get_serial_sequence('outbound_messages', 'id'))::bigint as id from generate_series(1, ${n})`,
   );

@@ -25,7 +25,7 @@ export async function submit(ctx: Ctx, tx: Tx, s: Submission): Promise<Submitted
   if (s.fromId && s.recipients.length > 1) {
     throw new DeliveryError("badSubmission", "a chosen FromID allows only one recipient");
   }
-  const account = await getAccount(tx, s.accountId);
+  const account = s.account?.id === s.accountId ? s.account : await getAccount(tx, s.accountId);
   if (!account) throw new DeliveryError("badSubmission", `account ${s.accountId} does not exist`);
   const sender = s.from === "" ? null : parse(s.from);
   const rcpts = s.recipients.map(parse);

@@ -3,6 +3,7 @@ import type { Clock } from "../clock/index.js";
 import type { Database, Db, DbOrTx, Tx } from "../db/index.js";
 import type { DeliveryResult, OutboundStatus } from "../db/schema/index.js";
 import type { Resolver } from "../dns/index.js";
+import type { Account } from "../store/index.js";
 import type { EventLog } from "../events/index.js";
 
 export type { DeliveryResult, OutboundStatus };
@@ -35,6 +36,8 @@ export type DeliveryDeps = {
 /** A message to send, as the webapi Send and SMTP submission hand it over. */
 export type Submission = {
   accountId: number;
+  /** The account's row when the caller has it at hand (saves reading it again). */
+  account?: Account;
   /** The authenticated login address (FromIDLoginAddresses is matched against it). */
   loginAddress: string;
   /** The From address; the SMTP MAIL FROM unless a FromID is used. */
@@ -131,7 +134,8 @@ export type QueueAdmin = {
 /** The outgoing delivery service. */
 export type Delivery = {
   submit(tx: Tx, s: Submission): Promise<Submitted[]>;
-  checkSendLimits(db: DbOrTx, accountId: number, recipients: string[]): Promise<SendLimit>;
+  /** Takes the account's id, or its row when the caller has it at hand. */
+  checkSendLimits(db: DbOrTx, account: number | Account, recipients: string[]): Promise<SendLimit>;
   handleIncoming(tx: Tx, m: IncomingOffer): Promise<boolean>;
   suppressions: Suppressions;
   admin: QueueAdmin;

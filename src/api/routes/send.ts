@@ -40,7 +40,9 @@ export function sendRoutes(deps: ApiDeps): ApiMethod[] {
   const parseRaw = deps.parse ?? ((raw: Buffer) => parseMessage(raw));
 
   async function checkFrom(call: CallContext, from: EmailAddress): Promise<void> {
-    const owner = await findAddressOwner(db, `${from.localpart}@${from.domain}`);
+    const address = `${from.localpart}@${from.domain}`;
+    // Sending as the login address (the usual case): authentication looked it up already.
+    const owner = call.login?.address === address ? call.login.owner : await findAddressOwner(db, address);
     const ours = owner !== null && owner.account.id === call.account.id;
     if (ours && owner.domain.disabled) throw new ApiError("domainDisabled", `domain ${from.domain} is disabled`);
     if (!ours) throw new ApiError("badFrom", "from-address not configured for account");
@@ -56,7 +58,7 @@ export function sendRoutes(deps: ApiDeps): ApiMethod[] {
     await checkFrom(call, fromAddr);
     if (rcpts.length === 0) throw new ApiError("noRecipients", "no recipients");
     const recipients = rcpts.map((r) => r.Address);
-    const limit = await deps.delivery.checkSendLimits(db, call.account.id, recipients);
+    const limit = await deps.delivery.checkSendLimits(db, call.account, recipients);
     if (limit === "messageLimitReached") throw new ApiError(limit, "outgoing message rate limit reached");
     if (limit === "recipientLimitReached") throw new ApiError(limit, "outgoing new recipient rate limit reached");
 
@@ -75,6 +77,7 @@ export function sendRoutes(deps: ApiDeps): ApiMethod[] {
     const submitted = await sharedGroupCommit(db, sendBudgetMs).run(async (tx) => {
       const subs = await deps.delivery.submit(tx, {
         accountId: call.account.id,
+        account: call.account,
         loginAddress: call.loginAddress,
         from: formatAddress(fromAddr),
         recipients,
