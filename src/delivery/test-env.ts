@@ -3,6 +3,7 @@
 // target override. Not used by the module itself.
 import { openTestDb, type TestDb } from "../../test/helpers/db.js";
 import { systemClock, type Clock } from "../clock/index.js";
+import { sql } from "drizzle-orm";
 import type { Database } from "../db/index.js";
 import { createStaticResolver } from "../dns/index.js";
 import { createEventLog, startCursor, type EventLog, type LoggedEvent } from "../events/index.js";
@@ -70,8 +71,10 @@ export async function scenario(
     ...o.deps,
   });
   if (o.start !== false) await delivery.start();
-  const events = (kinds?: string[]) =>
-    base.eventLog.read({ accountId: account.id, after: startCursor, kinds: kinds ?? [], limit: 10_000 });
+  const events = async (kinds?: string[]) => {
+    await settled(base.database);
+    return base.eventLog.read({ accountId: account.id, after: startCursor, kinds: kinds ?? [], limit: 10_000 });
+  };
   const s: Scenario = {
     accountId: account.id,
     address,
@@ -124,4 +127,18 @@ export async function scenario(
 /** A small CRLF message. */
 export function message(from: string, to: string[], subject: string, body = "hi there\r\n"): Buffer {
   return Buffer.from(`From: <${from}>\r\nTo: ${to.map((t) => `<${t}>`).join(", ")}\r\nSubject: ${subject}\r\nMessage-ID: <x@y>\r\n\r\n${body}`);
+}
+
+/**
+ * Waits until every transaction that began before this call has ended. The event log shows an
+ * event only once no older transaction runs on the server (events/log.ts), and on a shared
+ * PostgreSQL other databases' transactions count too; after this, what committed before is read.
+ */
+async function settled(database: Database): Promise<void> {
+  const [mark] = (await database.db.execute(sql`select txid_current()::text as x`)) as unknown as { x: string }[];
+  for (const t0 = Date.now(); Date.now() - t0 < 10_000; ) {
+    const [r] = (await database.db.execute(sql`select pg_snapshot_xmin(pg_current_snapshot())::text as x`)) as unknown as { x: string }[];
+    if (BigInt(r!.x) > BigInt(mark!.x)) return;
+    await new Promise((res) => setTimeout(res, 10));
+  }
 }
