@@ -7,6 +7,6 @@ export { openDatabase, type Database, type Db, type Tx, type DbOrTx, type OpenOp
 export { runMigrations, migrationsFolder } from "./migrate.js";
 export { templateDir, preparePgliteDir } from "./template.js";
 export { createGroupCommit, sharedGroupCommit, type GroupCommit, type GroupCommitOptions } from "./group-commit.js";
-export { placeholderValue, statement, type Statement } from "./statements.js";
+export { jsonIds, placeholderValue, statement, type Statement } from "./statements.js";
 export { DataDirLockedError, DatabaseOpenError, sqlState } from "./errors.js";
 export * as schema from "./schema/index.js";

@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "./open.js";
 
 /**
@@ -42,4 +42,15 @@ export function statement<V extends Record<string, unknown>, T>(name: string, bu
  */
 export function placeholderValue<T>(name: string): T {
   return sql.placeholder(name) as unknown as T;
+}
+
+/**
+ * `array(bigint)` of the `key` field of every object in the JSON array placeholder `name` (of
+ * every element when `key` is absent), for `col = any(...)`. Batch statements take their rows as
+ * one JSON parameter (jsonb_to_recordset); the planner guesses 100 rows for that and may scan a
+ * whole table to join them, while `= any(<this>)` (computed once) is looked up in the index.
+ */
+export function jsonIds(name: string, key?: string): SQL {
+  const elem = key === undefined ? sql.raw("(e #>> '{}')") : sql`(e ->> ${sql.raw(`'${key.replace(/'/g, "''")}'`)})`;
+  return sql`array(select ${elem}::bigint from jsonb_array_elements(${sql.placeholder(name)}::jsonb) as e)`;
 }

@@ -12,7 +12,9 @@ import { jobsChannel } from "./runner.js";
 export {
   claimJobs,
   completeJob,
+  completeJobs,
   rescheduleJob,
+  rescheduleJobs,
   cancelUnclaimedJobs,
   setJobsRunAt,
   recoverStaleJobs,

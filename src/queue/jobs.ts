@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, isNull, lte, sql } from "drizzle-orm";
-import { statement, type Db, type DbOrTx, type Tx, schema } from "../db/index.js";
+import { jsonIds, statement, type Db, type DbOrTx, type Tx, schema } from "../db/index.js";
 
 const { jobs } = schema;
 
@@ -101,6 +101,44 @@ const deleteLockedJob = statement<{ id: number; lockedBy: string }, { id: number
     .delete(jobs)
     .where(and(eq(jobs.id, sql.placeholder("id")), eq(jobs.lockedBy, sql.placeholder("lockedBy"))))
     .returning({ id: jobs.id }),
+);
+
+/**
+ * {@link completeJob} for several jobs in one statement (each only by its lock holder). Returns
+ * the ids removed. The list goes as one JSON parameter, so the statement is built once.
+ */
+export async function completeJobs(tx: DbOrTx, list: Pick<Job, "id" | "lockedBy">[]): Promise<number[]> {
+  // One statement per lock holder: a runner's jobs all have the same.
+  const byHolder = new Map<string, number[]>();
+  const done: number[] = [];
+  for (const j of list) {
+    if (j.lockedBy === null) {
+      if (await completeJob(tx, j)) done.push(j.id);
+    } else byHolder.set(j.lockedBy, [...(byHolder.get(j.lockedBy) ?? []), j.id]);
+  }
+  for (const [lockedBy, ids] of byHolder) done.push(...(await deleteLockedJobs(tx, { ids: JSON.stringify(ids), lockedBy })).map((r) => r.id));
+  return done;
+}
+
+const deleteLockedJobs = statement<{ ids: string; lockedBy: string }, { id: number }[]>("complete_jobs", (d) =>
+  d
+    .delete(jobs)
+    .where(and(sql`${jobs.id} = any(${jsonIds("ids")})`, eq(jobs.lockedBy, sql.placeholder("lockedBy"))))
+    .returning({ id: jobs.id }),
+);
+
+/** {@link rescheduleJob} for several jobs in one statement. */
+export async function rescheduleJobs(tx: DbOrTx, list: { id: number; runAt: Date; error: string | null }[]): Promise<void> {
+  if (list.length === 0) return;
+  await unlockJobsAt(tx, { list: JSON.stringify(list.map((j) => ({ id: j.id, run_at: j.runAt.toISOString(), error: j.error }))) });
+}
+
+const unlockJobsAt = statement<{ list: string }, unknown>("reschedule_jobs", (d) =>
+  d
+    .update(jobs)
+    .set({ lockedBy: null, lockedAt: null, runAt: sql`v.run_at`, lastError: sql`v.error` })
+    .from(sql`jsonb_to_recordset(${sql.placeholder("list")}::jsonb) as v(id bigint, run_at timestamptz, error text)`)
+    .where(sql`${jobs.id} = any(${jsonIds("list", "id")}) and ${jobs.id} = v.id`),
 );
 
 /** Unlocks a job and schedules its next attempt. */

@@ -2,7 +2,8 @@
 // (committed before the POST), wait for a POST slot of the URL, POST without any transaction
 // open, give the slot back as soon as the answer is in, then record the result in one transaction
 // that also completes or reschedules the job (both commits are shared with other webhooks at the
-// same time: group commit). The slot covers the POST alone, so the URL's concurrency limits what
+// same time: group commit, and attempts starting or ending together are one statement each:
+// coalesce.ts). The slot covers the POST alone, so the URL's concurrency limits what
 // the receiver sees, not how many commits can be under way for it. 2xx retires the webhook as
 // delivered; 410 disables the target and retires it as failed; other failures are retried on
 // the schedule until the 12th; a webhook superseded during its POST keeps the late result.
@@ -10,12 +11,13 @@ import type { Logger } from "pino";
 import type { Clock } from "../clock/index.js";
 import { sharedGroupCommit, type Db, type Tx } from "../db/index.js";
 import { faultPoint } from "../fault/index.js";
-import { completeJob, rescheduleJob, type Job, type JobHandler } from "../queue/index.js";
+import { completeJob, completeJobs, rescheduleJobs, type Job, type JobHandler } from "../queue/index.js";
+import { coalesced } from "./coalesce.js";
 import type { Admission } from "./admission.js";
 import { disableTarget } from "./config.js";
 import type { PostResult, WebhookPoster } from "./post.js";
 import { releaseSuccessor } from "./outbox.js";
-import { beginAttempt, endInFlight, lockWebhook, retireWebhooks, setResults, settlePending, undoAttempt, withResult, type WebhookRow } from "./queries.js";
+import { beginAttempts, endInFlight, lockWebhook, retireWebhooks, setResults, settlePending, undoAttempt, withResult, type Settlement, type StartedAttempt, type WebhookRow } from "./queries.js";
 import { nextAttemptAt } from "./retry-after.js";
 import type { WebhookAttempt } from "../db/schema/index.js";
 
@@ -32,15 +34,35 @@ export type HandlerCtx = {
   keepPeriod(accountId: number): Promise<number>;
 };
 
+/** An attempt's result to record: `settlement` is null for a 410 (the careful path). */
+type Outcome = { job: Job; id: number; entry: WebhookAttempt; now: Date; settlement: Settlement | null };
+
+/** The two commits of every attempt, each shared by the attempts at that step at the same time. */
+type Steps = {
+  begin(x: { jobId: number; start: Date }): Promise<StartedAttempt | null>;
+  record(o: Outcome): Promise<void>;
+};
+
 /** Creates the handler; see the file comment. */
 export function createWebhookHandler(ctx: HandlerCtx): JobHandler {
-  return (job) => deliver(ctx, job);
+  const commit = () => sharedGroupCommit(ctx.db);
+  const steps: Steps = {
+    begin: coalesced(commit, async (tx, items: { jobId: number; start: Date }[]) => {
+      const rows = await beginAttempts(tx, items);
+      return items.map((x) => rows.get(x.jobId) ?? null);
+    }),
+    record: coalesced(commit, async (tx, items: Outcome[]) => {
+      await recordResults(ctx, tx, items);
+      return items.map(() => undefined);
+    }),
+  };
+  return (job) => deliver(ctx, steps, job);
 }
 
-async function deliver(ctx: HandlerCtx, job: Job): Promise<void> {
+async function deliver(ctx: HandlerCtx, steps: Steps, job: Job): Promise<void> {
   const start = ctx.clock.now();
-  // Committed before the POST; attempts starting together share the commit.
-  const row = await sharedGroupCommit(ctx.db).run((tx) => beginAttempt(tx, job.id, new Date(start)));
+  // Committed before the POST.
+  const row = await steps.begin({ jobId: job.id, start: new Date(start) });
   // Superseded, canceled or removed before this attempt, or the POST of a superseded webhook
   // was cut by a crash: nothing to send; the message's next webhook may go.
   if (!row) {
@@ -91,18 +113,31 @@ async function deliver(ctx: HandlerCtx, job: Job): Promise<void> {
   }
   // Read before the transaction: on PGlite a query outside it would wait for it.
   const keepMs = next === null ? await ctx.keepPeriod(row.accountId) : 0;
-  await sharedGroupCommit(ctx.db).run(async (tx) => {
-    if (!result.disable) {
-      const at = new Date(now);
-      const o = next !== null ? { now: at, next: new Date(next) } : { now: at, status: result.ok ? ("delivered" as const) : ("failed" as const), keepMs };
-      if (await settlePending(tx, id, done, o)) {
-        if (next !== null) await rescheduleJob(tx, job, new Date(next), done.error);
-        else await completeJob(tx, job);
-        return;
-      }
-    }
-    await recordLocked(ctx, tx, job, id, done, new Date(now));
-  });
+  const at = new Date(now);
+  const settlement: Settlement | null = result.disable
+    ? null
+    : next !== null
+      ? { id, entry: done, now: at, next: new Date(next) }
+      : { id, entry: done, now: at, status: result.ok ? "delivered" : "failed", keepMs };
+  await steps.record({ job, id, entry: done, now: at, settlement });
+}
+
+/**
+ * Records attempt results in the caller's transaction: the still pending webhooks in one
+ * statement per kind of outcome and their jobs in one per kind, then the careful path for the
+ * rest (a 410, a webhook superseded during its POST).
+ */
+async function recordResults(ctx: HandlerCtx, tx: Tx, items: Outcome[]): Promise<void> {
+  const settled = await settlePending(tx, items.flatMap((o) => (o.settlement ? [o.settlement] : [])));
+  const retry: { id: number; runAt: Date; error: string }[] = [];
+  const complete: Job[] = [];
+  for (const { job, settlement: s, entry } of items) {
+    if (!s || !settled.has(s.id)) continue;
+    if ("next" in s) retry.push({ id: job.id, runAt: s.next, error: entry.error });
+    else complete.push(job);
+  }
+  await Promise.all([rescheduleJobs(tx, retry), completeJobs(tx, complete)]);
+  for (const o of items) if (!o.settlement || !settled.has(o.id)) await recordLocked(ctx, tx, o.job, o.id, o.entry, o.now);
 }
 
 /** The careful path: a 410, or a webhook superseded during its POST. */

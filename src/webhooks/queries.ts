@@ -1,7 +1,7 @@
 // SQL on the webhooks table (the only place it is queried). Retiring is one UPDATE that also
 // sets keepUntil; with a keep period of 0 the row is deleted instead (mox keeps nothing then).
 import { and, desc, eq, getTableColumns, gte, inArray, isNotNull, lt, lte, ne, or, sql, type SQL } from "drizzle-orm";
-import { placeholderValue, statement, type DbOrTx, type Tx, schema } from "../db/index.js";
+import { jsonIds, placeholderValue, statement, type DbOrTx, type Tx, schema } from "../db/index.js";
 import type { WebhookAttempt, WebhookKind, WebhookStatus } from "../db/schema/index.js";
 import { getAccount } from "../store/index.js";
 
@@ -94,29 +94,34 @@ export type StartedAttempt = WebhookRow & {
 };
 
 /**
- * Counts an attempt and records a placeholder result before the POST, in its own committed
- * statement, so a crash during the POST leaves the attempt visible and the retry numbered after
- * it. The webhook is the pending one delivered by job `jobId`. Returns the row (attempts = this
- * attempt's number) with the account's secrets and 410 state, or null when none is pending.
+ * Counts an attempt and records a placeholder result before the POST, committed before it, so a
+ * crash during the POST leaves the attempt visible and the retry numbered after it. One
+ * statement for several jobs (attempts starting together): each webhook is the pending one
+ * delivered by its job. Returns, by job id, the row (attempts = this attempt's number) with the
+ * account's secrets and 410 state; a job with no pending webhook is missing.
  */
-export async function beginAttempt(db: DbOrTx, jobId: number, start: Date): Promise<StartedAttempt | null> {
-  const [row] = await beginAttemptRow(db, { jobId, start, startText: start.toISOString() });
-  return row ? { ...row, secrets: row.secrets ?? [] } : null;
+export async function beginAttempts(db: DbOrTx, list: { jobId: number; start: Date }[]): Promise<Map<number, StartedAttempt>> {
+  const out = new Map<number, StartedAttempt>();
+  if (list.length === 0) return out;
+  const rows = await beginAttemptRows(db, { list: JSON.stringify(list.map((x) => ({ job_id: x.jobId, start: x.start.toISOString() }))) });
+  for (const row of rows) out.set(row.jobId!, { ...row, secrets: row.secrets ?? [] });
+  return out;
 }
 
-const beginAttemptRow = statement<{ jobId: number; start: Date; startText: string }, (WebhookRow & { secrets: string[] | null; disabledReason: string | null })[]>(
-  "begin_webhook_attempt",
+const beginAttemptRows = statement<{ list: string }, (WebhookRow & { secrets: string[] | null; disabledReason: string | null })[]>(
+  "begin_webhook_attempts",
   (d) => {
     const w = webhooks;
     const c = schema.webhookConfigs;
     const placeholder = sql`jsonb_build_array(jsonb_build_object(
-      'attempt', ${w.attempts} + 1, 'start', ${sql.placeholder("startText")}::text, 'durationMs', 0, 'url', ${w.url},
+      'attempt', ${w.attempts} + 1, 'start', v.start, 'durationMs', 0, 'url', ${w.url},
       'success', false, 'code', 0, 'error', ${interruptedError}::text, 'response', ''))`;
     const cfg = (expr: SQL) => sql`(select ${expr} from ${c} where ${c.accountId} = ${w.accountId})`;
     return d
       .update(w)
-      .set({ attempts: sql`${w.attempts} + 1`, lastAttemptAt: placeholderValue<Date>("start"), lastActivity: placeholderValue<Date>("start"), results: sql`${w.results} || ${placeholder}` })
-      .where(and(eq(w.jobId, sql.placeholder("jobId")), eq(w.status, "pending")))
+      .set({ attempts: sql`${w.attempts} + 1`, lastAttemptAt: sql`v.start::timestamptz`, lastActivity: sql`v.start::timestamptz`, results: sql`${w.results} || ${placeholder}` })
+      .from(sql`jsonb_to_recordset(${sql.placeholder("list")}::jsonb) as v(job_id bigint, start text)`)
+      .where(and(sql`${w.jobId} = any(${jsonIds("list", "job_id")}) and ${w.jobId} = v.job_id`, eq(w.status, "pending")))
       .returning({
         ...getTableColumns(w),
         secrets: sql<string[] | null>`${cfg(sql`${c.secrets}`)}`,
@@ -129,7 +134,7 @@ const beginAttemptRow = statement<{ jobId: number; start: Date; startText: strin
 );
 
 /**
- * Takes back an attempt counted by {@link beginAttempt} whose POST never started (the process
+ * Takes back an attempt counted by {@link beginAttempts} whose POST never started (the process
  * is stopping): the count goes down and its placeholder result goes, so the job is handed back
  * unattempted. Only while the webhook is still pending with that count.
  */
@@ -158,47 +163,56 @@ export function withResult(results: readonly WebhookAttempt[], r: WebhookAttempt
   return i < 0 ? [...results, r] : [...results.slice(0, i), r, ...results.slice(i + 1)];
 }
 
+/** The outcome of one attempt on a pending webhook: retried at `next`, or retired with `status`. */
+export type Settlement = { id: number; entry: WebhookAttempt; now: Date } & ({ next: Date } | { status: "delivered" | "failed"; keepMs: number });
+
 /**
- * The fast path of recording an attempt on a webhook that is still pending, in one statement:
- * its placeholder (the last result, same attempt number) is replaced by `e` and `set` applied.
- * A final status with a keep period of 0 deletes the row instead. False when the webhook is not
- * pending any more (superseded during the POST); the caller then takes the locking path.
+ * The fast path of recording attempts on webhooks that are still pending, one statement per
+ * kind of outcome (retry, retire, delete) for all of them: each placeholder (the last result,
+ * same attempt number) is replaced by the attempt's entry. A final status with a keep period of
+ * 0 deletes the row instead. Returns the ids recorded; a webhook missing from it is not pending
+ * any more (superseded during the POST) and the caller takes the locking path for it.
  */
-export async function settlePending(
-  tx: Tx,
-  id: number,
-  e: WebhookAttempt,
-  o: { now: Date; next: Date } | { now: Date; status: "delivered" | "failed"; keepMs: number },
-): Promise<boolean> {
-  if ("status" in o && o.keepMs <= 0) return (await deletePending(tx, { id })).length > 0;
-  const common = { id, attempt: e.attempt, result: JSON.stringify([e]), now: o.now };
-  const r =
-    "status" in o
-      ? await settleRetired(tx, { ...common, status: o.status, keepUntil: new Date(o.now.getTime() + o.keepMs) })
-      : await settleRetry(tx, { ...common, next: o.next });
-  return r.length > 0;
+export async function settlePending(tx: Tx, list: Settlement[]): Promise<Set<number>> {
+  const retry: object[] = [], retire: object[] = [], remove: number[] = [];
+  for (const s of list) {
+    const common = { id: s.id, attempt: s.entry.attempt, result: [s.entry], now: s.now.toISOString() };
+    if ("next" in s) retry.push({ ...common, next: s.next.toISOString() });
+    else if (s.keepMs <= 0) remove.push(s.id);
+    else retire.push({ ...common, status: s.status, keep_until: new Date(s.now.getTime() + s.keepMs).toISOString() });
+  }
+  const [a, b, c] = await Promise.all([
+    retry.length ? settleRetry(tx, { list: JSON.stringify(retry) }) : [],
+    retire.length ? settleRetired(tx, { list: JSON.stringify(retire) }) : [],
+    remove.length ? deletePending(tx, { list: JSON.stringify(remove) }) : [],
+  ]);
+  return new Set([...a, ...b, ...c].map((r) => r.id));
 }
 
-const pendingById = () => and(eq(webhooks.id, sql.placeholder("id")), eq(webhooks.status, "pending"));
+const settled = (cols: string) => sql`jsonb_to_recordset(${sql.placeholder("list")}::jsonb) as v(id bigint, attempt int, result jsonb, now timestamptz${sql.raw(cols)})`;
+const pendingIn = () => and(sql`${webhooks.id} = any(${jsonIds("list", "id")}) and ${webhooks.id} = v.id`, eq(webhooks.status, "pending"));
 // The placeholder of the attempt (the last result, same attempt number) replaced by the result.
-const resultsWith = () => sql`(case when (${webhooks.results} -> -1 ->> 'attempt')::int = ${sql.placeholder("attempt")} then ${webhooks.results} - -1 else ${webhooks.results} end)
-    || ${sql.placeholder("result")}::jsonb`;
-type Settle = { id: number; attempt: number; result: string; now: Date };
-const deletePending = statement<{ id: number }, { id: number }[]>("delete_pending_webhook", (d) =>
-  d.delete(webhooks).where(pendingById()).returning({ id: webhooks.id }),
-);
-const settleRetired = statement<Settle & { status: string; keepUntil: Date }, { id: number }[]>("settle_webhook", (d) =>
+const resultsWith = () => sql`(case when (${webhooks.results} -> -1 ->> 'attempt')::int = v.attempt then ${webhooks.results} - -1 else ${webhooks.results} end) || v.result`;
+const deletePending = statement<{ list: string }, { id: number }[]>("delete_pending_webhooks", (d) =>
   d
-    .update(webhooks)
-    .set({ status: placeholderValue<WebhookStatus>("status"), jobId: null, nextAttemptAt: null, keepUntil: placeholderValue<Date>("keepUntil"), results: resultsWith(), lastActivity: placeholderValue<Date>("now") })
-    .where(pendingById())
+    .delete(webhooks)
+    .where(and(sql`${webhooks.id} = any(${jsonIds("list")})`, eq(webhooks.status, "pending")))
     .returning({ id: webhooks.id }),
 );
-const settleRetry = statement<Settle & { next: Date }, { id: number }[]>("settle_webhook_retry", (d) =>
+const settleRetired = statement<{ list: string }, { id: number }[]>("settle_webhooks", (d) =>
   d
     .update(webhooks)
-    .set({ nextAttemptAt: placeholderValue<Date>("next"), results: resultsWith(), lastActivity: placeholderValue<Date>("now") })
-    .where(pendingById())
+    .set({ status: sql`v.status`, jobId: null, nextAttemptAt: null, keepUntil: sql`v.keep_until`, results: resultsWith(), lastActivity: sql`v.now` })
+    .from(settled(", status text, keep_until timestamptz"))
+    .where(pendingIn())
+    .returning({ id: webhooks.id }),
+);
+const settleRetry = statement<{ list: string }, { id: number }[]>("settle_webhooks_retry", (d) =>
+  d
+    .update(webhooks)
+    .set({ nextAttemptAt: sql`v.next`, results: resultsWith(), lastActivity: sql`v.now` })
+    .from(settled(", next timestamptz"))
+    .where(pendingIn())
     .returning({ id: webhooks.id }),
 );
 
