@@ -30,7 +30,12 @@ export { retryDelay, maxAttempts, deliverySchedule, webhookSchedule, type Schedu
  * commit). In-process runners should also be woken with `runner.wake()` after commit.
  */
 export async function enqueue(database: Database, tx: DbOrTx, list: NewJob[]): Promise<number[]> {
+  if (list.length === 0) return [];
+  // NOTIFY is delivered only at COMMIT (dropped on rollback), so it is pipelined ahead of the
+  // insert: one round trip for both. Handled at once: if the insert fails first, it is never awaited.
+  const notified = database.listen ? tx.execute(sql`select pg_notify(${jobsChannel}, '')`).then(() => {}) : null;
+  notified?.catch(() => {});
   const ids = await enqueueJobs(tx, list);
-  if (database.listen && ids.length) await tx.execute(sql`select pg_notify(${jobsChannel}, '')`);
+  await notified;
   return ids;
 }
