@@ -14,10 +14,13 @@ export type Outcome =
   | { kind: "delivered"; code: number; secode: string; lines: string[] }
   | { kind: "failed"; permanent: boolean; suppressed?: boolean; code: number; secode: string; lines: string[]; error: string };
 
-/** Attempts delivery of rows that share message, domain and sender; outcomes in row order. */
-export async function attemptDelivery(ctx: Ctx, rows: OutboundRow[]): Promise<Outcome[]> {
+/**
+ * Attempts delivery of rows that share message, domain and sender; outcomes in row order. `raw`
+ * is the message when the caller loaded it with the rows (undefined: loaded here).
+ */
+export async function attemptDelivery(ctx: Ctx, rows: OutboundRow[], raw?: Buffer | null): Promise<Outcome[]> {
   const row0 = rows[0]!;
-  const raw = await loadRaw(ctx.db, row0.rawId);
+  if (raw === undefined) raw = await loadRaw(ctx.db, row0.rawId);
   if (!raw) return rows.map(() => fail(true, null, "queued message body is missing"));
   const where = await route(row0.recipientDomain, { resolver: ctx.resolver, target: ctx.target });
   if (where.hops.length === 0) {

@@ -6,7 +6,7 @@
 import { claimJobs, completeJob, rescheduleJob, type Job, type JobHandler } from "../queue/index.js";
 import { attemptDelivery, type Outcome } from "./attempt.js";
 import { recordOutcomes, type Item } from "./outcome.js";
-import { loadOutbound } from "./queries.js";
+import { loadOutbound, loadOutboundWithRaw, type OutboundRow } from "./queries.js";
 import { suppressedAmong } from "./suppressions.js";
 import { deliveryJobKind } from "./submit.js";
 import type { Ctx } from "./types.js";
@@ -63,10 +63,10 @@ async function claimGroup(ctx: Ctx, job: Job, limit: number): Promise<Job[]> {
 /** Delivers one batch; on an unexpected fault its jobs are retried a minute (scaled) later. */
 async function deliverBatch(ctx: Ctx, jobs: Job[]): Promise<void> {
   try {
-    const items = await prepare(ctx, jobs);
+    const { items, raw } = await prepare(ctx, jobs);
     if (items.length === 0) return;
     const started = ctx.clock.now();
-    const outcomes = await outcomesFor(ctx, items);
+    const outcomes = await outcomesFor(ctx, items, raw);
     await recordOutcomes(ctx, items, outcomes, started);
   } catch (err) {
     ctx.log.error({ err, jobIds: jobs.map((j) => j.id) }, "delivery batch failed, retrying later");
@@ -76,8 +76,16 @@ async function deliverBatch(ctx: Ctx, jobs: Job[]): Promise<void> {
 }
 
 /** Loads the rows; jobs whose row is gone or finished are completed, held ones parked. */
-async function prepare(ctx: Ctx, jobs: Job[]): Promise<Item[]> {
-  const rows = new Map((await loadOutbound(ctx.db, jobs.map(msgIdOf))).map((r) => [r.id, r]));
+async function prepare(ctx: Ctx, jobs: Job[]): Promise<Prepared> {
+  // One job (the common case): its row and raw message in one statement.
+  let raw: Buffer | null | undefined;
+  let loaded: OutboundRow[];
+  if (jobs.length === 1) {
+    const one = await loadOutboundWithRaw(ctx.db, msgIdOf(jobs[0]!));
+    loaded = one ? [one.row] : [];
+    raw = one?.raw ?? null;
+  } else loaded = await loadOutbound(ctx.db, jobs.map(msgIdOf));
+  const rows = new Map(loaded.map((r) => [r.id, r]));
   const items: Item[] = [];
   for (const job of jobs) {
     const row = rows.get(msgIdOf(job));
@@ -85,21 +93,24 @@ async function prepare(ctx: Ctx, jobs: Job[]): Promise<Item[]> {
     else if (row.hold) await rescheduleJob(ctx.db, job, farFuture, null);
     else items.push({ job, row });
   }
-  return items;
+  return { items, raw };
 }
+
+/** The jobs to attempt, and the raw message when it was loaded with them. */
+type Prepared = { items: Item[]; raw: Buffer | null | undefined };
 
 function msgIdOf(job: Job): number {
   return Number(job.payload.msgId);
 }
 
 /** Suppressed recipients fail before connecting (mox §3.3); the rest go to the remote. */
-async function outcomesFor(ctx: Ctx, items: Item[]): Promise<Outcome[]> {
+async function outcomesFor(ctx: Ctx, items: Item[], raw: Buffer | null | undefined): Promise<Outcome[]> {
   // A batch has one sender account (one submission).
   const listed = await suppressedAmong(ctx.db, items[0]!.row.accountId, items.map((it) => it.row.recipient));
   const outcomes: (Outcome | null)[] = items.map((it) => (listed.has(it.row.recipient) ? suppressedOutcome : null));
   const sendable = items.filter((_, i) => outcomes[i] === null);
   if (sendable.length > 0) {
-    const sent = await attemptDelivery(ctx, sendable.map((it) => it.row));
+    const sent = await attemptDelivery(ctx, sendable.map((it) => it.row), raw);
     let k = 0;
     for (let i = 0; i < outcomes.length; i++) if (outcomes[i] === null) outcomes[i] = sent[k++]!;
   }

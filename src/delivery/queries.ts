@@ -76,6 +76,20 @@ const loadRawOnce = statement<{ id: number }, { raw: Buffer }[]>("load_outbound_
   d.select({ raw: outboundRaws.raw }).from(outboundRaws).where(eq(outboundRaws.id, sql.placeholder("id"))),
 );
 
+const loadOneWithRaw = statement<{ id: number }, { row: OutboundRow; raw: Buffer | null }[]>("load_outbound_with_raw", (d) =>
+  d
+    .select({ row: om, raw: outboundRaws.raw })
+    .from(om)
+    .leftJoin(outboundRaws, eq(outboundRaws.id, om.rawId))
+    .where(eq(om.id, sql.placeholder("id"))),
+);
+
+/** One row with its raw message bytes (null when the body is missing), in one statement. */
+export async function loadOutboundWithRaw(db: DbOrTx, id: number): Promise<{ row: OutboundRow; raw: Buffer | null } | null> {
+  const [r] = await loadOneWithRaw(db, { id });
+  return r ?? null;
+}
+
 /** Rows by id, in id order. */
 export async function loadOutbound(db: DbOrTx, ids: number[]): Promise<OutboundRow[]> {
   if (ids.length === 0) return [];

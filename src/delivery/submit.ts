@@ -36,9 +36,14 @@ export async function submit(ctx: Ctx, tx: Tx, s: Submission): Promise<Submitted
 
   const now = new Date(ctx.clock.now());
   const runAt = s.futureRelease ?? now;
-  const ids = await allocateIds(tx, rcpts.length);
+  // Independent statements go out together (pipelined on the transaction's connection): the
+  // ids, the raw message and the recipients for the daily limits.
+  const [ids, rawId] = await Promise.all([
+    allocateIds(tx, rcpts.length),
+    insertRaw(tx, toCrlf(s.raw)),
+    recordRecipients(tx, s.accountId, rcpts.map((r) => formatAddress(r)), now),
+  ]);
   const baseId = ids[0]!;
-  const rawId = await insertRaw(tx, toCrlf(s.raw));
   const keys = ids.map((_, i) => deliveryGroupKey(baseId, rcpts[i]!.domain, fromIds[i]!));
   const sizes = new Map<string, number>();
   for (const k of keys) sizes.set(k, (sizes.get(k) ?? 0) + 1);
@@ -74,7 +79,6 @@ export async function submit(ctx: Ctx, tx: Tx, s: Submission): Promise<Submitted
     lastActivity: now,
   }));
   const inserted = await insertOutbound(tx, rows);
-  await recordRecipients(tx, s.accountId, rows.map((r) => r.recipient), now);
   for (const row of inserted) await appendOutgoing(ctx.eventLog, tx, row, "queued", {}, now);
   return ids.map((id, i) => ({ address: s.recipients[i]!, queueMsgId: id, fromId: fromIds[i]! }));
 }
