@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull, lte, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, lte, sql } from "drizzle-orm";
 import { jsonIds, statement, type Db, type DbOrTx, type Tx, schema } from "../db/index.js";
 
 const { jobs } = schema;
@@ -196,12 +196,16 @@ export async function releaseWorkerJobs(db: DbOrTx, workerId: string): Promise<n
   return r.length;
 }
 
-/** The earliest runAt among unclaimed jobs of these kinds, or null. */
-export async function nextDueAt(db: DbOrTx, kinds: string[]): Promise<Date | null> {
+/**
+ * The earliest runAt among unclaimed jobs of these kinds, or null. With `after`, only jobs due
+ * later than that (a claim at `after` took what it could of the rest): an index range scan
+ * past a backlog that is due but held back.
+ */
+export async function nextDueAt(db: DbOrTx, kinds: string[], after?: Date): Promise<Date | null> {
   const [r] = await db
     .select({ runAt: jobs.runAt })
     .from(jobs)
-    .where(and(inArray(jobs.kind, kinds), isNull(jobs.lockedBy)))
+    .where(and(inArray(jobs.kind, kinds), isNull(jobs.lockedBy), after ? gt(jobs.runAt, after) : undefined))
     .orderBy(asc(jobs.runAt))
     .limit(1);
   return r?.runAt ?? null;

@@ -3,7 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { openTestDb, type TestDb } from "../../test/helpers/db.js";
 import { silentLogger } from "../log/index.js";
 import { manualClock } from "../clock/index.js";
-import { claimJobs, completeJob, enqueue, recoverStaleJobs, rescheduleJob, retryDelay, startRunner, webhookSchedule, deliverySchedule } from "./index.js";
+import { claimJobs, completeJob, completeJobs, enqueue, nextDueAt, recoverStaleJobs, rescheduleJob, rescheduleJobs, retryDelay, startRunner, webhookSchedule, deliverySchedule } from "./index.js";
 
 describe("queue", () => {
   let t: TestDb;
@@ -44,6 +44,34 @@ describe("queue", () => {
     assert.equal(third[0]!.attempts, 2);
     await rescheduleJob(db, third[0]!, new Date(now + 120_000), "x");
     assert.equal((await claimJobs(db, { kinds: ["due"], workerId: "b", limit: 10, now: new Date(now + 60_001) })).length, 1);
+  });
+
+  it("completes and reschedules several jobs in one call, each only by its lock holder", async () => {
+    const db = t.database.db;
+    const now = Date.now();
+    await enqueue(t.database, db, [1, 2, 3, 4].map((n) => ({ kind: "batch", payload: { n }, runAt: new Date(now - 1000) })));
+    const mine = await claimJobs(db, { kinds: ["batch"], workerId: "a", limit: 3, now: new Date(now) });
+    const [other] = await claimJobs(db, { kinds: ["batch"], workerId: "b", limit: 3, now: new Date(now) });
+    assert.equal(mine.length, 3);
+    const [x, y, z] = mine;
+    assert.deepEqual(await completeJobs(db, [x!, { id: other!.id, lockedBy: "a" }]), [x!.id], "another worker's job stays");
+    await rescheduleJobs(db, [{ id: y!.id, runAt: new Date(now + 60_000), error: "later" }, { id: z!.id, runAt: new Date(now - 1), error: null }]);
+    const again = await claimJobs(db, { kinds: ["batch"], workerId: "c", limit: 10, now: new Date(now) });
+    assert.deepEqual(again.map((j) => j.id), [z!.id], "the one due again");
+    assert.equal((await nextDueAt(db, ["batch"]))?.getTime(), now + 60_000, "y, unlocked for later");
+    for (const j of [other!, again[0]!]) assert.ok(await completeJob(db, j));
+  });
+
+  it("tells when the next job falls due after a given time", async () => {
+    const db = t.database.db;
+    const now = Date.now();
+    await enqueue(t.database, db, [
+      { kind: "next", payload: {}, runAt: new Date(now - 5000) },
+      { kind: "next", payload: {}, runAt: new Date(now + 30_000) },
+    ]);
+    assert.equal((await nextDueAt(db, ["next"]))?.getTime(), now - 5000);
+    assert.equal((await nextDueAt(db, ["next"], new Date(now)))?.getTime(), now + 30_000, "the backlog already due is not looked at");
+    assert.equal(await nextDueAt(db, ["next"], new Date(now + 30_000)), null);
   });
 
   it("runner processes jobs and honours the concurrency limit", async () => {

@@ -52,13 +52,24 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
   let recoverAt = -Infinity;
   let recoveredAt = -Infinity;
   const running = new Set<Promise<void>>();
+  // Set after a claim that took fewer jobs than it asked for: it took every due job it could,
+  // and what is still due belongs to these saturated keys. Until a job may have become due (a
+  // wake-up, a NOTIFY, the timer) or one of them leaves saturation, a claim would find nothing
+  // (after scanning that backlog), so a finishing job does not make one.
+  let exhausted: Set<string> | null = null;
+  let wakes = 0; // external wake-ups so far
+  let claimedAt = 0;
 
   const unlisten = o.database.listen ? await o.database.listen(channel, () => kick()) : null;
 
   // Wake-ups in the same turn of the event loop (several jobs finishing, a burst of NOTIFYs)
-  // make one claim.
-  function kick(): void {
+  // make one claim. `external`: new jobs may be due (not just a job of this runner finishing).
+  function kick(external = true): void {
     if (stopped) return;
+    if (external) {
+      exhausted = null;
+      wakes++;
+    }
     if (looping) {
       again = true;
       return;
@@ -82,20 +93,23 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
           // Locks older than the lock timeout belong to crashed workers. Any lock taken after
           // this statement goes stale only after now + timeout.
           const r = await recoverStaleJobs(o.database.db, new Date(now - lockTimeoutMs));
+          if (r.recovered > 0) exhausted = null;
           recoveredAt = now;
           recoverAt = Math.min(now, r.oldestLock?.getTime() ?? now) + lockTimeoutMs;
         }
         const room = Math.min(o.concurrency - inflight, o.gate?.claimLimit?.() ?? Infinity);
         if (room <= 0) return;
-        const jobs = await claimJobs(o.database.db, {
-          kinds: o.kinds,
-          workerId,
-          limit: room,
-          now: new Date(o.clock.now()),
-          skipKeys: o.gate?.saturatedKeys(),
-        });
+        const skipKeys = o.gate?.saturatedKeys() ?? [];
+        const busy = new Set(skipKeys);
+        if (exhausted && [...exhausted].every((k) => busy.has(k))) break; // nothing new to claim
+        const seen = wakes;
+        claimedAt = o.clock.now();
+        const jobs = await claimJobs(o.database.db, { kinds: o.kinds, workerId, limit: room, now: new Date(claimedAt), skipKeys });
         for (const job of jobs) start(job);
-        if (jobs.length === room) again = true;
+        if (jobs.length === room) {
+          again = true;
+          exhausted = null;
+        } else if (wakes === seen) exhausted = busy;
       } while (again && !stopped);
       await schedule();
     } catch (err) {
@@ -125,13 +139,14 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
         inflight--;
         if (job.limitKey) o.gate?.release(job.limitKey);
         running.delete(p);
-        kick();
+        kick(false);
       });
     running.add(p);
   }
 
   async function schedule(): Promise<void> {
-    const next = await nextDueAt(o.database.db, o.kinds);
+    // Reached after a claim that took what it could: only jobs due after it can change that.
+    const next = await nextDueAt(o.database.db, o.kinds, new Date(claimedAt));
     const now = o.clock.now();
     const wait = next ? Math.max(0, next.getTime() - now) : pollMs;
     arm(Math.min(wait, pollMs, Math.max(0, recoverAt - now)));
