@@ -88,6 +88,15 @@ const accountByAddress = statement<{ address: string }, { account: Account }[]>(
   d.select({ account: accounts }).from(addresses).innerJoin(accounts, eq(addresses.accountId, accounts.id)).where(eq(addresses.address, sql.placeholder("address"))),
 );
 
+const domainAndOwner = statement<{ domain: string; address: string }, { domain: Domain; account: Account | null }[]>("domain_and_owner", (d) =>
+  d
+    .select({ domain: domains, account: accounts })
+    .from(domains)
+    .leftJoin(addresses, eq(addresses.address, sql.placeholder("address")))
+    .leftJoin(accounts, eq(accounts.id, addresses.accountId))
+    .where(eq(domains.name, sql.placeholder("domain"))),
+);
+
 export async function getAccount(db: DbOrTx, id: number): Promise<Account | null> {
   const [row] = await accountById(db, { id });
   return row ?? null;
@@ -124,13 +133,16 @@ export async function findAddressOwner(db: DbOrTx, address: string): Promise<Add
   const at = address.lastIndexOf("@");
   if (at < 1) return null;
   const domainName = address.slice(at + 1).toLowerCase();
-  const domain = await getDomain(db, domainName);
-  if (!domain) return null;
   const local = address.slice(0, at).toLowerCase();
-  const candidates = [`${local}@${domainName}`];
+  const exact = `${local}@${domainName}`;
+  // The domain and the exact address's account in one statement (every login and Send asks).
+  const [hit] = await domainAndOwner(db, { domain: domainName, address: exact });
+  if (!hit) return null;
+  const domain = hit.domain;
+  if (hit.account) return { account: hit.account, domain, address: exact };
   const sep = domain.catchallSeparator;
-  if (sep && local.includes(sep)) candidates.push(`${local.slice(0, local.indexOf(sep))}@${domainName}`);
-  for (const c of candidates) {
+  if (sep && local.includes(sep)) {
+    const c = `${local.slice(0, local.indexOf(sep))}@${domainName}`;
     const [row] = await accountByAddress(db, { address: c });
     if (row) return { account: row.account, domain, address: c };
   }
