@@ -68,8 +68,8 @@ async function recordOne(ctx: Ctx, tx: Tx, it: Item, o: Outcome, result: Deliver
   const attempts = it.job.attempts;
   if (o.kind === "failed" && !isFinal(it, o)) return recordDelay(ctx, tx, it, o, result, now);
   const status = o.kind === "delivered" ? "delivered" : o.suppressed ? "suppressed" : "failed";
-  const row = await retireRow(tx, it.row.id, { status, result, attempts, now });
-  await completeJob(tx, it.job);
+  // Independent: pipelined on the transaction's connection (one round trip).
+  const [row] = await Promise.all([retireRow(tx, it.row.id, { status, result, attempts, now }), completeJob(tx, it.job)]);
   if (!row) return false;
   if (o.kind === "delivered") {
     // Postwire decision: a queue `delivered` event carries the remote's reply code (mox: 0).
