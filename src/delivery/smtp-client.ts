@@ -2,6 +2,7 @@
 // required TLS and REQUIRETLS), then as many transactions as the recipient limit of the server
 // needs (mox deliverHost: a 452/552 on a later RCPT moves that recipient to the next
 // transaction). Results per recipient come from the RCPT and DATA replies.
+import { createSecureContext, type SecureContext } from "node:tls";
 import { isIP } from "node:net";
 import SMTPConnection, { type SMTPConnectionEnvelope, type SMTPConnectionSendInfo } from "nodemailer/lib/smtp-connection";
 import type { NodemailerError } from "nodemailer/lib/errors";
@@ -39,6 +40,11 @@ export type HostAttempt = {
 const defaultTimeouts = { connectMs: 30_000, commandMs: 60_000 };
 const rcptLimitCodes = new Set([452, 552]);
 
+// One client TLS context (Node's default CAs and ciphers) for every STARTTLS: creating it per
+// connection cost about 0.5 ms of CPU each.
+let sharedContext: SecureContext | null = null;
+const clientContext = (): SecureContext => (sharedContext ??= createSecureContext({}));
+
 /** Delivers to one host; never throws. */
 export async function deliverToHost(a: HostAttempt): Promise<HostResult> {
   const t = a.timeouts ?? defaultTimeouts;
@@ -53,7 +59,7 @@ export async function deliverToHost(a: HostAttempt): Promise<HostResult> {
     opportunisticTLS: a.requireTls !== true,
     ignoreTLS: a.noTls === true && a.requireTls !== true,
     // Opportunistic TLS verifies nothing (RFC 7435); REQUIRETLS needs a valid certificate.
-    tls: { rejectUnauthorized: a.requireTls === true, ...(sni ? { servername: sni } : {}) },
+    tls: { rejectUnauthorized: a.requireTls === true, secureContext: clientContext(), ...(sni ? { servername: sni } : {}) },
     connectionTimeout: t.connectMs,
     greetingTimeout: t.commandMs,
     socketTimeout: t.commandMs,
