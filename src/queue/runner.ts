@@ -109,7 +109,7 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
         if (jobs.length === room) {
           again = true;
           exhausted = null;
-        } else if (wakes === seen) exhausted = busy;
+        } else exhausted = wakes === seen && busy.size > 0 ? busy : null;
       } while (again && !stopped);
       await schedule();
     } catch (err) {
@@ -145,8 +145,9 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
   }
 
   async function schedule(): Promise<void> {
-    // Reached after a claim that took what it could: only jobs due after it can change that.
-    const next = await nextDueAt(o.database.db, o.kinds, new Date(claimedAt));
+    // Reached after a claim that took what it could. When saturated keys held jobs back, only
+    // jobs due after that claim can change that (their backlog is due already: not looked at).
+    const next = await nextDueAt(o.database.db, o.kinds, exhausted ? new Date(claimedAt) : undefined);
     const now = o.clock.now();
     const wait = next ? Math.max(0, next.getTime() - now) : pollMs;
     arm(Math.min(wait, pollMs, Math.max(0, recoverAt - now)));

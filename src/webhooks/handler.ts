@@ -32,6 +32,8 @@ export type HandlerCtx = {
   random: () => number;
   /** The account's keep period for retired webhooks (may be cached briefly). */
   keepPeriod(accountId: number): Promise<number>;
+  /** Looks for due webhooks now: a held webhook was released (its run_at set to now, no NOTIFY). */
+  wake?: () => void;
 };
 
 /** An attempt's result to record: `settlement` is null for a 410 (the careful path). */
@@ -40,7 +42,8 @@ type Outcome = { job: Job; id: number; entry: WebhookAttempt; now: Date; settlem
 /** The two commits of every attempt, each shared by the attempts at that step at the same time. */
 type Steps = {
   begin(x: { jobId: number; start: Date }): Promise<StartedAttempt | null>;
-  record(o: Outcome): Promise<void>;
+  /** True when it released a superseded webhook's successor. */
+  record(o: Outcome): Promise<boolean>;
 };
 
 /** Creates the handler; see the file comment. */
@@ -51,10 +54,7 @@ export function createWebhookHandler(ctx: HandlerCtx): JobHandler {
       const rows = await beginAttempts(tx, items);
       return items.map((x) => rows.get(x.jobId) ?? null);
     }),
-    record: coalesced(commit, async (tx, items: Outcome[]) => {
-      await recordResults(ctx, tx, items);
-      return items.map(() => undefined);
-    }),
+    record: coalesced(commit, (tx, items: Outcome[]) => recordResults(ctx, tx, items)),
   };
   return (job) => deliver(ctx, steps, job);
 }
@@ -66,10 +66,13 @@ async function deliver(ctx: HandlerCtx, steps: Steps, job: Job): Promise<void> {
   // Superseded, canceled or removed before this attempt, or the POST of a superseded webhook
   // was cut by a crash: nothing to send; the message's next webhook may go.
   if (!row) {
-    await sharedGroupCommit(ctx.db).run(async (tx) => {
-      for (const m of await endInFlight(tx, job.id)) await releaseSuccessor(tx, m.accountId, m.queueMsgId, new Date(start));
+    const released = await sharedGroupCommit(ctx.db).run(async (tx) => {
+      let n = 0;
+      for (const m of await endInFlight(tx, job.id)) n += await releaseSuccessor(tx, m.accountId, m.queueMsgId, new Date(start));
       await completeJob(tx, job);
+      return n;
     });
+    if (released > 0) ctx.wake?.();
     return;
   }
   const id = row.id;
@@ -119,7 +122,8 @@ async function deliver(ctx: HandlerCtx, steps: Steps, job: Job): Promise<void> {
     : next !== null
       ? { id, entry: done, now: at, next: new Date(next) }
       : { id, entry: done, now: at, status: result.ok ? "delivered" : "failed", keepMs };
-  await steps.record({ job, id, entry: done, now: at, settlement });
+  // A superseded webhook's successor may go now: the runner looks for it at once.
+  if (await steps.record({ job, id, entry: done, now: at, settlement })) ctx.wake?.();
 }
 
 /**
@@ -127,7 +131,7 @@ async function deliver(ctx: HandlerCtx, steps: Steps, job: Job): Promise<void> {
  * statement per kind of outcome and their jobs in one per kind, then the careful path for the
  * rest (a 410, a webhook superseded during its POST).
  */
-async function recordResults(ctx: HandlerCtx, tx: Tx, items: Outcome[]): Promise<void> {
+async function recordResults(ctx: HandlerCtx, tx: Tx, items: Outcome[]): Promise<boolean[]> {
   const settled = await settlePending(tx, items.flatMap((o) => (o.settlement ? [o.settlement] : [])));
   const retry: { id: number; runAt: Date; error: string }[] = [];
   const complete: Job[] = [];
@@ -137,20 +141,24 @@ async function recordResults(ctx: HandlerCtx, tx: Tx, items: Outcome[]): Promise
     else complete.push(job);
   }
   await Promise.all([rescheduleJobs(tx, retry), completeJobs(tx, complete)]);
-  for (const o of items) if (!o.settlement || !settled.has(o.id)) await recordLocked(ctx, tx, o.job, o.id, o.entry, o.now);
+  const released: boolean[] = [];
+  for (const o of items) released.push(o.settlement && settled.has(o.id) ? false : await recordLocked(ctx, tx, o.job, o.id, o.entry, o.now));
+  return released;
 }
 
-/** The careful path: a 410, or a webhook superseded during its POST. */
-async function recordLocked(ctx: HandlerCtx, tx: Tx, job: Job, id: number, entry: WebhookAttempt, now: Date): Promise<void> {
+/** The careful path: a 410, or a webhook superseded during its POST. True when a successor was released. */
+async function recordLocked(ctx: HandlerCtx, tx: Tx, job: Job, id: number, entry: WebhookAttempt, now: Date): Promise<boolean> {
   const row = await lockWebhook(tx, id);
-  if (!row) return void (await completeJob(tx, job)); // removed (account deleted, or keep period 0)
+  if (!row) {
+    await completeJob(tx, job); // removed (account deleted, or keep period 0)
+    return false;
+  }
   if (row.status !== "pending") {
     // Superseded (or canceled) while the POST ran: keep the result on the retired row.
     const late = { ...entry, error: `${entry.error}${entry.error ? " " : ""}(${row.status})` };
     await setResults(tx, id, withResult(row.results, late), now);
     await completeJob(tx, job);
-    await releaseSuccessor(tx, row.accountId, row.queueMsgId, now);
-    return;
+    return (await releaseSuccessor(tx, row.accountId, row.queueMsgId, now)) > 0;
   }
   // 410 Gone: the target is disabled until reconfigured, and this webhook fails.
   const reason = `receiver answered 410 Gone at ${now.toISOString()}; disabled until reconfigured`;
@@ -158,6 +166,7 @@ async function recordLocked(ctx: HandlerCtx, tx: Tx, job: Job, id: number, entry
   const last = { ...entry, error: `${entry.error}; endpoint disabled until reconfigured` };
   ctx.log.warn({ webhook: id, accountId: row.accountId, kind: row.kind, url: row.url }, "webhook endpoint answered 410, disabled until reconfigured");
   await retire(tx, job, row, "failed", withResult(row.results, last), now);
+  return false;
 }
 
 async function retire(tx: Tx, job: Job, row: WebhookRow, status: "delivered" | "failed", results: WebhookAttempt[], now: Date): Promise<void> {

@@ -46,14 +46,15 @@ async function supersede(tx: Tx, next: WebhookRow, now: Date, holdMs: number): P
 
 /**
  * After the POST of a superseded webhook ended: when no other POST of that message is still
- * running, its pending webhook (held by {@link supersede}) may go now.
+ * running, its pending webhook (held by {@link supersede}) may go now. Returns how many were
+ * released (the caller wakes the queue runner after its commit).
  */
-export async function releaseSuccessor(tx: Tx, accountId: number, queueMsgId: number | null, now: Date): Promise<void> {
-  if (queueMsgId === null) return;
+export async function releaseSuccessor(tx: Tx, accountId: number, queueMsgId: number | null, now: Date): Promise<number> {
+  if (queueMsgId === null) return 0;
   const live = await lockLiveForMessage(tx, accountId, queueMsgId);
-  if (live.some((r) => r.status === "superseded")) return;
+  if (live.some((r) => r.status === "superseded")) return 0;
   const held = live.filter((r) => r.status === "pending" && r.attempts === 0 && r.jobId !== null);
-  await setJobsRunAt(tx, held.map((r) => r.jobId!), now);
+  return setJobsRunAt(tx, held.map((r) => r.jobId!), now);
 }
 
 /**

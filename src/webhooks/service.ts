@@ -154,6 +154,7 @@ export function createWebhooks(deps: WebhooksDeps): Webhooks {
           timeScale: config.timeScale,
           random: deps.random ?? Math.random,
           keepPeriod: keepPeriods,
+          wake,
         }),
         concurrency: config.concurrency,
         gate: admission,
