@@ -36,6 +36,7 @@ export async function acceptIncoming(deps: InboundDeps, r: Received): Promise<nu
   const raw = trace ? Buffer.concat([Buffer.from(trace), r.raw]) : r.raw;
   const parsed = await parseMessage(raw, { automatedHint: r.mailFrom === "" });
   if (!parsed.ok) deps.log.warn({ code: parsed.error.code, err: parsed.error.message }, "message stored unparsed");
+  const safe = parsed.ok ? jsonbSafe(parsed) : null; // once for all recipients
   // Concurrent sessions share one transaction (group commit); the reply waits for its COMMIT.
   // A stalled database (held lock, overload) must end in a rollback and 451, not in a commit
   // that lands after the client has given up and will retry (reliability E7): the batch runs
@@ -43,7 +44,7 @@ export async function acceptIncoming(deps: InboundDeps, r: Received): Promise<nu
   const ids = await sharedGroupCommit(deps.database.db, deps.limits.commitTimeoutMs).run(async (tx) => {
     const stored: number[] = [];
     for (const rcpt of r.recipients) {
-      const id = await storeOne(tx, deps, r, rcpt, raw, parsed, verified);
+      const id = await storeOne(tx, deps, r, rcpt, raw, parsed, safe, verified);
       if (id !== null) stored.push(id);
     }
     await faultPoint("accept.in-tx"); // FAULT (test/torture): before COMMIT, e.g. throw=53100 for disk full
@@ -61,9 +62,10 @@ async function storeOne(
   rcpt: LocalRecipient,
   raw: Buffer,
   parsed: ParseResult,
+  safe: JsonbSafe | null,
   v: VerifyResult,
 ): Promise<number | null> {
-  const plain = parsed.ok ? jsonbSafe(parsed) : null;
+  const plain = safe?.value ?? null;
   if (deps.matchIncoming && (await deps.matchIncoming(tx, { accountId: rcpt.accountId, rcptTo: rcpt.rcptTo, raw, parsed: plain }))) {
     return null; // a DSN or reply to a FromID address: delivery turned it into an outgoing event
   }
@@ -85,6 +87,7 @@ async function storeOne(
     subject: noNul(parsed.ok ? parsed.Subject : ""),
     messageIdHeader: noNul(parsed.ok ? parsed.MessageID : ""),
     parsed: plain,
+    parsedJson: safe?.json,
     parseError: parsed.ok ? null : `${parsed.error.code}: ${parsed.error.message}`,
     isDsn: parsed.ok && parsed.Structure.ContentType === "multipart/report",
     mailFromValidated: v.mailFromValidated,
@@ -115,11 +118,15 @@ async function storeOne(
 // Same for lone surrogates (JSON.stringify escapes only unpaired ones), which jsonb refuses too.
 const nulEscape = /(?<!\\)((?:\\\\)*)\\u(?:0000|d[89a-f][0-9a-f]{2})/gi;
 
-function jsonbSafe(p: object): Record<string, unknown> {
+/** The parsed form fit for jsonb, as an object and as the JSON text that is stored. */
+type JsonbSafe = { value: Record<string, unknown>; json: string };
+
+function jsonbSafe(p: object): JsonbSafe {
   const json = JSON.stringify(p);
   nulEscape.lastIndex = 0;
-  if (!nulEscape.test(json)) return p as Record<string, unknown>; // the common case: nothing to replace
-  return JSON.parse(json.replace(nulEscape, "$1\\ufffd")) as Record<string, unknown>;
+  if (!nulEscape.test(json)) return { value: p as Record<string, unknown>, json }; // the common case: nothing to replace
+  const safe = json.replace(nulEscape, "$1\\ufffd");
+  return { value: JSON.parse(safe) as Record<string, unknown>, json: safe };
 }
 
 function noNul(s: string): string {

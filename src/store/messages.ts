@@ -1,3 +1,4 @@
+import { isAscii } from "node:buffer";
 import { and, desc, eq, gt, gte, lt, lte, sql, type SQL } from "drizzle-orm";
 import { statement, type DbOrTx, type Tx, schema } from "../db/index.js";
 import type { Envelope, MailboxRole } from "../db/schema/index.js";
@@ -17,6 +18,8 @@ export type NewMessage = {
   subject?: string;
   messageIdHeader?: string;
   parsed: Record<string, unknown> | null;
+  /** `parsed` already as JSON text, when the caller has it: saves serializing it again. */
+  parsedJson?: string;
   parseError?: string | null;
   flags?: string[];
   isDsn?: boolean;
@@ -44,16 +47,30 @@ async function mailboxFor(tx: Tx, db: object, m: NewMessage): Promise<{ id: numb
 }
 
 type MessageValues = Omit<typeof messages.$inferInsert, "id" | "receivedAt" | "expunged">;
-const messageColumns: (keyof MessageValues)[] = ["accountId", "mailboxId", "size", "raw", "envelope", "msgFrom", "subject", "messageIdHeader", "parsed",
+type InsertValues = Omit<MessageValues, "raw" | "parsed"> & { rawText: string | null; rawBytes: Buffer | null; parsedJson: string | null };
+const messageColumns: (keyof MessageValues)[] = ["accountId", "mailboxId", "size", "envelope", "msgFrom", "subject", "messageIdHeader",
   "parseError", "flags", "isDsn", "mailFromValidated", "msgFromValidated", "dkimDomains"];
 
-// The receive path's insert, built once (db/statements.ts).
-const insertMessageRow = statement<Required<MessageValues>, { id: number; receivedAt: Date }[]>("insert_message", (d) =>
+// The receive path's insert, built once (db/statements.ts). postgres-js sends every parameter
+// as text, a bytea as hex: twice the bytes on the wire, encoded here and decoded by the server.
+// A raw message that is ASCII without NUL (most mail, including base64 attachments) is sent as
+// text instead and turned into the same bytes by the server (ASCII is the same in every server
+// encoding); others go as bytea. `parsed` arrives as JSON text, serialized once by the caller.
+const insertMessageRow = statement<Required<InsertValues>, { id: number; receivedAt: Date }[]>("insert_message", (d) =>
   d
     .insert(messages)
-    .values(Object.fromEntries(messageColumns.map((k) => [k, sql.placeholder(k)])) as unknown as MessageValues)
+    .values({
+      ...(Object.fromEntries(messageColumns.map((k) => [k, sql.placeholder(k)])) as unknown as MessageValues),
+      raw: sql`coalesce(${sql.placeholder("rawBytes")}::bytea, convert_to(${sql.placeholder("rawText")}::text, 'UTF8'))`,
+      parsed: sql`(${sql.placeholder("parsedJson")}::text)::jsonb`,
+    })
     .returning({ id: messages.id, receivedAt: messages.receivedAt }),
 );
+
+/** Whether `raw` can travel as a text parameter: ASCII, and no NUL (text cannot hold it). */
+function textSafe(raw: Buffer): boolean {
+  return isAscii(raw) && raw.indexOf(0) === -1;
+}
 
 /**
  * Inserts a message in the caller's transaction; returns its id and mailbox name. `cacheScope`
@@ -70,12 +87,12 @@ export async function insertMessage(
     accountId: m.accountId,
     mailboxId: mb.id,
     size: m.raw.length,
-    raw: m.raw,
+    ...(textSafe(m.raw) ? { rawText: m.raw.toString("latin1"), rawBytes: null } : { rawText: null, rawBytes: m.raw }),
     envelope: m.envelope,
     msgFrom: m.msgFrom ?? "",
     subject: m.subject ?? "",
     messageIdHeader: m.messageIdHeader ?? "",
-    parsed: m.parsed,
+    parsedJson: m.parsed === null ? null : (m.parsedJson ?? JSON.stringify(m.parsed)),
     parseError: m.parseError ?? null,
     flags: m.flags ?? [],
     isDsn: m.isDsn ?? false,
