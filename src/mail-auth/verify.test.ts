@@ -127,6 +127,29 @@ describe("verifyIncoming", () => {
     assert.equal(r.mailFromValidated, false);
   });
 
+  test("the body of a signed message is checked whatever the case of the field name", async () => {
+    const body = "line of a long body\n".repeat(5000);
+    const original = await signed("alice@example.org", "example.org", body);
+    const renamed = Buffer.from(original.toString("latin1").replace(/^DKIM-Signature:/m, "dKiM-SiGnAtUrE:"), "latin1");
+    const r = await verify(renamed);
+    assert.deepEqual(r.dkim, [{ domain: "example.org", selector: "sel", result: "pass" }]);
+    const tampered = Buffer.from(renamed);
+    tampered[tampered.lastIndexOf("long body")] = 0x4c; // "Long body", far from the header
+    const t = await verify(tampered);
+    assert.equal(t.dkim[0]?.result, "fail");
+    assert.match(t.dkim[0]?.comment ?? "", /body hash/);
+  });
+
+  test("an unsigned message with a large body gets the same results as its header alone", async () => {
+    const header = "From: alice@example.org\r\nTo: rcpt@dest.test\r\nSubject: big\r\n\r\n";
+    const big = Buffer.from(header + "x".repeat(70) + "\r\n".repeat(1) + "line\r\n".repeat(20000));
+    const [a, b] = await Promise.all([verify(big), verify(Buffer.from(header))]);
+    assert.deepEqual(a, b);
+    assert.equal(a.spf, "pass");
+    assert.equal(a.dmarc, "pass");
+    assert.match(a.authenticationResults, /dkim=none \(message not signed\)/);
+  });
+
   test("a DNS that never answers is cut off by the deadline; everything is unverified", async () => {
     const hanging = createStaticResolver({}, { fallback: { ...createStaticResolver({}), resolve: () => new Promise<never>(() => {}) } });
     const raw = await signed("alice@example.org", "example.org");
