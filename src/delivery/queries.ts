@@ -103,11 +103,14 @@ export async function loadRaw(db: DbOrTx, rawId: number): Promise<Buffer | null>
   return r?.raw ?? null;
 }
 
-const appendResult = (r: DeliveryResult): SQL => sql`${om.results} || ${JSON.stringify([r])}::jsonb`;
+// Both take the value as a bound parameter or a placeholder (the built-once retire below).
+const appendResultsSql = (list: unknown): SQL => sql`${om.results} || ${list}::jsonb`;
+const appendResult = (r: DeliveryResult): SQL => appendResultsSql(JSON.stringify([r]));
 
 // keepUntil = now + the sender account's keepRetiredMessageMs (default 7 days), in the UPDATE.
-const keepUntilSql = (now: Date): SQL =>
-  sql`${now.toISOString()}::timestamptz + make_interval(secs => coalesce((select (a.settings->>'keepRetiredMessageMs')::float8 from accounts a where a.id = ${om.accountId}), 604800000) / 1000.0)`;
+const keepUntilFromSql = (nowText: unknown): SQL =>
+  sql`${nowText}::timestamptz + make_interval(secs => coalesce((select (a.settings->>'keepRetiredMessageMs')::float8 from accounts a where a.id = ${om.accountId}), 604800000) / 1000.0)`;
+const keepUntilSql = (now: Date): SQL => keepUntilFromSql(now.toISOString());
 
 // The delivery outcome's retire (a result and an attempt count), built once.
 type RetireValues = { id: number; status: string; now: Date; nowText: string; result: string; attempts: number; lastAttemptAt: Date };
@@ -118,8 +121,8 @@ const retireAttempted = statement<RetireValues, OutboundRow[]>("retire_outbound"
       status: placeholderValue("status"),
       jobId: null,
       lastActivity: placeholderValue("now"),
-      keepUntil: sql`${sql.placeholder("nowText")}::timestamptz + make_interval(secs => coalesce((select (a.settings->>'keepRetiredMessageMs')::float8 from accounts a where a.id = ${om.accountId}), 604800000) / 1000.0)`,
-      results: sql`${om.results} || ${sql.placeholder("result")}::jsonb`,
+      keepUntil: keepUntilFromSql(sql.placeholder("nowText")),
+      results: appendResultsSql(sql.placeholder("result")),
       attempts: placeholderValue("attempts"),
       lastAttemptAt: placeholderValue("lastAttemptAt"),
     })
