@@ -39,6 +39,8 @@ export function outgoingJson(row: OutboundRow, kind: OutgoingKind, d: EventDetai
     SMTPEnhancedCode: secode ? `${Math.floor(code / 100)}.${secode}` : "",
     Error: d.error ?? "",
     Extra: d.extraNullable && Object.keys(extra).length === 0 ? null : extra,
+    Recipient: row.recipient,
+    MailFrom: row.mailFrom,
   });
 }
 

@@ -20,8 +20,10 @@ describe("delivery outcomes (TestRetiredHooks)", () => {
       const p = JSON.parse(ev.payload) as Record<string, unknown>;
       assert.deepEqual(Object.keys(p), [
         "Version", "Event", "DSN", "Suppressing", "QueueMsgID", "FromID", "MessageID", "Subject",
-        "WebhookQueued", "SMTPCode", "SMTPEnhancedCode", "Error", "Extra",
+        "WebhookQueued", "SMTPCode", "SMTPEnhancedCode", "Error", "Extra", "Recipient", "MailFrom",
       ]);
+      assert.equal(p.Recipient, "rcpt@remote.example");
+      assert.equal(p.MailFrom, s.address);
       assert.equal(p.Event, "delivered");
       assert.equal(p.QueueMsgID, sub!.queueMsgId);
       assert.equal(p.SMTPCode, 250);

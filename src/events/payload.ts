@@ -52,6 +52,13 @@ export interface Outgoing {
   Error: string;
   /** Extra fields from the submission: `{}` when none for queue-generated hooks; mox sends `null` for a DSN-triggered hook whose message had none. */
   Extra: Readonly<Record<string, string>> | null;
+  /**
+   * Postwire extension (docs/api.md "Outgoing event extensions"): the recipient this event is
+   * about. Written after mox's fields when set; mox clients ignore unknown fields.
+   */
+  Recipient?: string;
+  /** Postwire extension: the SMTP MAIL FROM of the message (may be `""` for a null sender). */
+  MailFrom?: string;
 }
 
 /** A display name and address (mox `webhook.NameAddress`). */
@@ -151,6 +158,9 @@ export function outgoingToGo(o: Outgoing): GoStruct {
       ["Error", o.Error],
       // null only when given explicitly (mox's DSN case); undefined becomes {}.
       ["Extra", o.Extra === null ? null : { map: o.Extra ?? {} }],
+      // Postwire's additive fields, after mox's (absent in mox's own examples).
+      ...(o.Recipient !== undefined ? ([["Recipient", o.Recipient]] as const) : []),
+      ...(o.MailFrom !== undefined ? ([["MailFrom", o.MailFrom]] as const) : []),
     ],
   };
 }

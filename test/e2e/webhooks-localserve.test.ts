@@ -74,6 +74,14 @@ describe("webhooks in localserve", () => {
     assert.deepEqual([failed.j.SMTPCode, failed.j.SMTPEnhancedCode, failed.j.DSN], [550, "5.0.0", false]);
     assert.equal(event(ids[0]!, "delivered")[0]!.j.SMTPCode, 250);
     assert.ok(bodies("/out").every((x) => x.j.Event !== "queued"), "queued is not sent by default");
+    // Every outgoing body names its recipient and MAIL FROM (Postwire's extension fields).
+    const rcpts = ["ok@example.org", "rcpttopermerror@example.org", "rcptto+451-250@example.org"];
+    for (const [i, id] of ids.entries()) {
+      for (const { j } of bodies("/out", (j) => j.QueueMsgID === id)) {
+        assert.deepEqual([j.Recipient, j.MailFrom], [rcpts[i], "mox@localhost"]);
+        assert.deepEqual(Object.keys(j).slice(-3), ["Extra", "Recipient", "MailFrom"]);
+      }
+    }
   });
 
   it("makes 12 attempts to a receiver that is down for the whole schedule, lists it as failed, then redelivers it", async () => {
