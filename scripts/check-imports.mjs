@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, dirname, normalize } from "node:path";
 
 const layers = {
-  smtp: 0, message: 0, dsn: 0, dns: 0, clock: 0,
+  smtp: 0, message: 0, dsn: 0, dns: 0, clock: 0, "event-kind": 0, fault: 0,
   config: 1, log: 1, db: 1, "mail-auth": 1,
   auth: 2, store: 2, events: 2, queue: 2,
   inbound: 3, delivery: 3, webhooks: 3,

@@ -7,7 +7,7 @@
  */
 import { isIP } from "node:net";
 import type { Context } from "hono";
-import { accountKey, verifyPassword, type AuthLimiter } from "../auth/index.js";
+import { accountKey, parseBasic, verifyPassword, type AuthLimiter } from "../auth/index.js";
 import type { Database } from "../db/index.js";
 import { parseAddress } from "../smtp/index.js";
 import { findAddressOwner, type Account, type AddressOwner } from "../store/index.js";
@@ -58,15 +58,6 @@ export async function authenticate(
   return { account: owner.account, loginAddress: creds.user, remoteIp, login: { address: login, owner } };
 }
 
-/** User and password of a `Basic` Authorization header, or null when absent or malformed. */
-export function parseBasic(header: string | undefined): { user: string; password: string } | null {
-  const m = header ? /^basic +([A-Za-z0-9+/]*={0,2}) *$/i.exec(header) : null;
-  if (!m || m[1]!.length % 4 !== 0) return null;
-  const decoded = Buffer.from(m[1]!, "base64").toString("utf8");
-  const colon = decoded.indexOf(":");
-  if (colon < 0) return null;
-  return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-}
 
 /** The login as stored (unicode, lowercase domain), or the input when it does not parse. */
 function canonicalLogin(user: string): string {

@@ -5,3 +5,4 @@
  */
 export { hashPassword, verifyPassword, normalizePassword } from "./password.js";
 export { accountKey, createAuthLimiter, defaultAuthLimits, type AuthLimiter, type AuthLimits } from "./limiter.js";
+export { parseBasic } from "./basic.js";

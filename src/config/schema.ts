@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { OUTGOING_EVENT_KINDS } from "../event-kind/index.js";
 
 /**
  * Every configuration field with its description and default. config.example.yaml is
@@ -29,17 +30,7 @@ const webhookTarget = z
   })
   .describe("A webhook destination.");
 
-const outgoingEvents = [
-  "queued",
-  "delivered",
-  "suppressed",
-  "delayed",
-  "failed",
-  "relayed",
-  "expanded",
-  "canceled",
-  "unrecognized",
-] as const;
+const outgoingEvents = OUTGOING_EVENT_KINDS;
 
 const accountSchema = z.object({
   name: z.string().min(1).describe("Account name (unique)."),

@@ -1,21 +1,12 @@
-/** Every kind of event in the log: incoming mail plus the outgoing delivery lifecycle. */
-export const eventKinds = [
-  "incoming",
-  "queued",
-  "delivered",
-  "suppressed",
-  "delayed",
-  "failed",
-  "relayed",
-  "expanded",
-  "canceled",
-  "unrecognized",
-] as const;
+import { EVENT_KINDS, OUTGOING_EVENT_KINDS, type EventKind } from "../event-kind/index.js";
 
-export type EventKind = (typeof eventKinds)[number];
+export type { EventKind };
+
+/** Every kind of event in the log: incoming mail plus the outgoing delivery lifecycle. */
+export const eventKinds = EVENT_KINDS;
 
 /** The outgoing (delivery) event kinds, as in mox's webhook.OutgoingEvent plus `queued`. */
-export const outgoingEventKinds = eventKinds.filter((k) => k !== "incoming") as Exclude<EventKind, "incoming">[];
+export const outgoingEventKinds = OUTGOING_EVENT_KINDS;
 
 /** True for a known event kind name. */
 export function isEventKind(s: string): s is EventKind {

@@ -3,19 +3,11 @@
  * names and serializers that emit the same bytes as Go's `json.Marshal` — fields in declaration
  * order, lists as `[]` (never `null`), maps with sorted keys, times in RFC 3339.
  */
+import { MOX_OUTGOING_EVENTS } from "../event-kind/index.js";
 import { encodeGoJson, type GoJson, type GoJsonOptions, type GoStruct } from "./go-json.js";
 
-/** The eight outgoing event names (mox-compat §2.3), in mox's order. */
-export const OUTGOING_EVENTS = [
-  "delivered",
-  "suppressed",
-  "delayed",
-  "failed",
-  "relayed",
-  "expanded",
-  "canceled",
-  "unrecognized",
-] as const;
+/** The eight outgoing event names (docs/contract.md §2.3), in mox's order. */
+export const OUTGOING_EVENTS = MOX_OUTGOING_EVENTS;
 
 /** An outgoing delivery event (mox `webhook.OutgoingEvent`). */
 export type OutgoingEvent = (typeof OUTGOING_EVENTS)[number];

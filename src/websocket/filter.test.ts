@@ -4,7 +4,8 @@ import { describe, it } from "node:test";
 import { outgoingEventKinds } from "../events/index.js";
 import { addressRule, matchesFilter, parseKinds, splitList } from "./filter.js";
 import { eventJson } from "./frame.js";
-import { originAllowed, parseBasic } from "./handshake.js";
+import { parseBasic } from "../auth/index.js";
+import { originAllowed } from "./handshake.js";
 import { compareCursor, snapshotTail } from "./position.js";
 import { normalizeOrigin } from "./tokens.js";
 
