@@ -8,9 +8,13 @@ import { join } from "node:path";
 /** File name of the manifest inside the build directory. */
 export const manifestName = "build-manifest.json";
 
-/** True for a file the build compiles (.ts but not tests) or copies (.mjs workers). */
+/**
+ * True for a file the build compiles (.ts, but neither tests nor the `test-*.ts` fixtures that
+ * tests beside the code import) or copies (.mjs workers).
+ */
 export function isBuildInput(name) {
-  return (name.endsWith(".ts") && !name.endsWith(".test.ts")) || name.endsWith(".mjs");
+  if (name.startsWith("test-") || name.endsWith(".test.ts")) return false;
+  return name.endsWith(".ts") || name.endsWith(".mjs");
 }
 
 /** Sorted [path relative to srcDir, size, mtime ms] of every build input under srcDir. */
