@@ -41,19 +41,21 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
 }
 
 async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
+  const one = postgres(url, { max: 1, onnotice: () => {} });
+  let lz4 = false;
+  try {
+    if (opts.migrate !== false) await runMigrations(one, true);
+    lz4 = await supportsLz4(one);
+  } finally {
+    await one.end({ timeout: 5 });
+  }
   const sql = postgres(url, {
     max: opts.poolSize ?? 10,
     onnotice: () => {},
-    connection: { application_name: "postwire" },
+    // Message bodies, parsed forms and event payloads are TOASTed: lz4 compresses them at a tenth
+    // of pglz's CPU (docs/architecture.md, Storage). Applies to values written by these sessions.
+    connection: { application_name: "postwire", ...(lz4 ? { default_toast_compression: "lz4" } : {}) },
   });
-  if (opts.migrate !== false) {
-    const one = postgres(url, { max: 1, onnotice: () => {} });
-    try {
-      await runMigrations(one, true);
-    } finally {
-      await one.end({ timeout: 5 });
-    }
-  }
   return {
     kind: "postgres",
     db: drizzle({ client: preparedStatements(sql), schema }),
@@ -145,4 +147,10 @@ async function buildCluster(dir: string): Promise<void> {
     await sql.end({ timeout: 5 });
     await host.close();
   }
+}
+
+/** True when the server was built with lz4 (PostgreSQL 14+ with --with-lz4, as Debian's is). */
+async function supportsLz4(sql: postgres.Sql): Promise<boolean> {
+  const rows = await sql`select 'lz4' = any(enumvals) as ok from pg_settings where name = 'default_toast_compression'`;
+  return rows[0]?.ok === true;
 }
