@@ -8,11 +8,12 @@ import type { Clock } from "../clock/index.js";
 import type { Database } from "../db/index.js";
 import type { Delivery } from "../delivery/index.js";
 import type { EventLog } from "../events/index.js";
+import type { WebhookSummary } from "../webhooks/index.js";
 import type { ParseResult } from "../message/index.js";
 import type { ApiMethod } from "./registry.js";
 
-/** The parts of the delivery service the webapi calls (submit, limits, suppressions, wake). */
-export type DeliveryApi = Pick<Delivery, "submit" | "checkSendLimits" | "suppressions" | "wake">;
+/** The parts of the delivery service the webapi calls (submit, limits, suppressions, queue admin, wake). */
+export type DeliveryApi = Pick<Delivery, "submit" | "checkSendLimits" | "suppressions" | "admin" | "wake">;
 
 /** Dependencies of {@link createApi}. */
 export type ApiDeps = {
@@ -37,6 +38,8 @@ export type ApiDeps = {
   mountPath?: string;
   /** Parses messages (SaveSent copies); default: message's shared parser pool. */
   parse?: (raw: Buffer) => Promise<ParseResult>;
+  /** The outgoing webhooks about one sent message (QueueGet's timeline); none listed when absent. */
+  messageWebhooks?: (accountId: number, queueMsgId: number) => Promise<WebhookSummary[]>;
   /** Methods contributed by other modules' route files, registered next to the built-in ones. */
   methods?: readonly ApiMethod[];
 };

@@ -20,6 +20,9 @@ export const apiErrorCodes = [
   "sentOverQuota",
   "messageNotFound",
   "partNotFound",
+  // Postwire extensions (docs/api.md).
+  "queueMsgNotFound",
+  "notQueued",
 ] as const;
 
 /** One of {@link apiErrorCodes}. */

@@ -144,6 +144,7 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
         maxRequestSize: config.http.maxRequestSize,
         maxMessageSize: config.smtp.maxMessageSize,
         version,
+        messageWebhooks: webhooks.methods.forMessage,
         methods: [...eventRoutes(createEventMethods({ database, eventLog, clock })), ...webhookRoutes(webhooks.methods)],
       });
       const http = await startHttp({ app: api, stream, host: config.http.host, port: config.http.port });

@@ -43,8 +43,8 @@ export function createAdmin(ctx: Ctx, wake: () => void): QueueAdmin {
       wake();
       return n;
     },
-    fail: (ids) => finish(ctx, ids, "failed"),
-    drop: (ids) => finish(ctx, ids, "canceled"),
+    fail: (ids, reason) => finish(ctx, ids, "failed", reason ?? canceledError),
+    drop: (ids, reason) => finish(ctx, ids, "canceled", reason ?? canceledError),
   };
 }
 
@@ -52,20 +52,20 @@ export function createAdmin(ctx: Ctx, wake: () => void): QueueAdmin {
  * Retires queued rows as failed (with a DSN) or canceled. A job already claimed by a worker
  * finishes its attempt, finds the row retired and records nothing.
  */
-async function finish(ctx: Ctx, ids: number[], status: "failed" | "canceled"): Promise<number> {
+async function finish(ctx: Ctx, ids: number[], status: "failed" | "canceled", error: string): Promise<number> {
   const now = new Date(ctx.clock.now());
   const queued = (await loadOutbound(ctx.db, ids)).filter((r) => r.status === "queued");
-  const details = { secode: "", error: canceledError, lines: [], now, permanent: true };
+  const details = { secode: "", error, lines: [], now, permanent: true };
   const dsns = await Promise.all(queued.map((r) => (status === "failed" ? prepareDsn(ctx, r, details) : null)));
   const accounts = new Set<number>();
   let changed = 0;
   await ctx.db.transaction(async (tx) => {
     for (const [i, r] of queued.entries()) {
-      const result = { start: now.toISOString(), durationMs: 0, success: false, code: 0, secode: "", error: canceledError };
+      const result = { start: now.toISOString(), durationMs: 0, success: false, code: 0, secode: "", error };
       const row = await retireRow(tx, r.id, { status, result, now });
       if (!row) continue;
       await cancelUnclaimedJobs(tx, jobIds([r]));
-      await appendOutgoing(ctx.eventLog, tx, row, status, { error: canceledError }, now);
+      await appendOutgoing(ctx.eventLog, tx, row, status, { error }, now);
       if (dsns[i]) await storeDsn(tx, dsns[i]);
       accounts.add(row.accountId);
       changed++;

@@ -5,14 +5,15 @@ import DKIM from "nodemailer/lib/dkim";
 import { faultPoint } from "../fault/index.js";
 import { formatAddress, needsSmtpUtf8, parseAddress } from "../smtp/index.js";
 import { loadRaw, type OutboundRow } from "./queries.js";
-import { deliverToHost, type HostError, type HostResult, type Reply } from "./smtp-client.js";
+import { deliverToHost, type HostError, type HostResult, type Remote, type Reply } from "./smtp-client.js";
 import { route, type Hop } from "./target.js";
 import type { Ctx } from "./types.js";
 
-/** What happened to one recipient in an attempt. */
-export type Outcome =
+/** What happened to one recipient in an attempt (`remote`: the last host talked to, if any). */
+export type Outcome = (
   | { kind: "delivered"; code: number; secode: string; lines: string[] }
-  | { kind: "failed"; permanent: boolean; suppressed?: boolean; code: number; secode: string; lines: string[]; error: string };
+  | { kind: "failed"; permanent: boolean; suppressed?: boolean; code: number; secode: string; lines: string[]; error: string }
+) & { remote?: Remote };
 
 /**
  * Attempts delivery of rows that share message, domain and sender; outcomes in row order. `raw`
@@ -38,9 +39,9 @@ export async function attemptDelivery(ctx: Ctx, rows: OutboundRow[], raw?: Buffe
   const r = await tryHops(where.hops, (hop, noTls) => deliverToHost({ ...base, hop, noTls }));
   if (r.kind === "sent") {
     await faultPoint("delivery.after-remote-250"); // FAULT (test/torture): the MX said 250, outcome not recorded
-    return r.outcomes.map((o) => (o.ok ? delivered(o.reply) : fail(o.reply.code >= 500, o.reply, o.error)));
+    return r.outcomes.map((o) => ({ ...(o.ok ? delivered(o.reply) : fail(o.reply.code >= 500, o.reply, o.error)), remote: r.remote }));
   }
-  return rows.map(() => fail(r.permanent, r.reply, r.error));
+  return rows.map(() => ({ ...fail(r.permanent, r.reply, r.error), remote: r.remote }));
 }
 
 /** Tries hops in order (mox: stop at a permanent error; plaintext again after a TLS failure). */

@@ -27,6 +27,7 @@ export type {
   OutboundStatus,
   QueueAdmin,
   QueueFilter,
+  QueueState,
   SendLimit,
   Submission,
   Submitted,

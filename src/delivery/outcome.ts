@@ -60,6 +60,7 @@ function resultOf(o: Outcome, started: number, now: Date): DeliveryResult {
     code: o.code,
     secode: o.secode,
     error: o.kind === "failed" ? o.error : "",
+    ...(o.remote ? { host: o.remote.host, tls: o.remote.tls } : {}),
   };
 }
 

@@ -2,7 +2,7 @@
 import { and, asc, desc, eq, inArray, isNotNull, lt, ne, sql, type SQL } from "drizzle-orm";
 import { placeholderValue, statement, type DbOrTx, type Tx, schema } from "../db/index.js";
 import type { DeliveryResult, OutboundStatus } from "../db/schema/index.js";
-import type { QueueFilter } from "./types.js";
+import type { QueueFilter, QueueState } from "./types.js";
 
 const { outboundMessages: om, outboundRaws } = schema;
 
@@ -225,12 +225,26 @@ export async function listOutbound(db: DbOrTx, f: QueueFilter): Promise<Outbound
   if (f.status?.length) conds.push(inArray(om.status, f.status));
   if (f.retired === true) conds.push(ne(om.status, "queued"));
   if (f.retired === false) conds.push(eq(om.status, "queued"));
+  if (f.recipient !== undefined) conds.push(sql`lower(${om.recipient}) = ${f.recipient.toLowerCase()}`);
+  if (f.beforeId !== undefined) conds.push(lt(om.id, f.beforeId));
+  if (f.state) conds.push(stateCondition(f.state, f.now ?? new Date()));
   return db
     .select()
     .from(om)
     .where(conds.length ? and(...conds) : undefined)
     .orderBy(desc(om.id))
     .limit(f.limit ?? 1000);
+}
+
+/** The SQL of a {@link QueueState}, as of `now` (see QueueState for the meanings). */
+function stateCondition(state: QueueState, now: Date): SQL {
+  const queued = eq(om.status, "queued");
+  if (state === "held") return and(queued, eq(om.hold, true))!;
+  const ahead = sql`${om.nextAttemptAt} > ${now.toISOString()}::timestamptz`;
+  const notHeld = eq(om.hold, false);
+  if (state === "scheduled") return and(queued, notHeld, eq(om.attempts, 0), ahead)!;
+  if (state === "delayed") return and(queued, notHeld, sql`${om.attempts} > 0`, ahead)!;
+  return and(queued, notHeld, sql`${om.nextAttemptAt} <= ${now.toISOString()}::timestamptz`)!;
 }
 
 /** Removes retired rows past keepUntil, then raw bodies no row refers to. Returns rows removed. */

@@ -15,10 +15,14 @@ export type Reply = { code: number; secode: string; lines: string[] };
 /** The result for one recipient of a transaction. */
 export type RcptOutcome = { ok: true; reply: Reply } | { ok: false; reply: Reply; error: string };
 
+/** The host an attempt talked to and whether the session was TLS (the attempts timeline). */
+export type Remote = { host: string; tls: boolean };
+
 /** What a host did with the message: per-recipient outcomes, or one error for all. */
-export type HostResult =
+export type HostResult = (
   | { kind: "sent"; outcomes: RcptOutcome[] }
-  | { kind: "error"; reply: Reply | null; error: string; permanent: boolean; tls: boolean; requireTls: boolean };
+  | { kind: "error"; reply: Reply | null; error: string; permanent: boolean; tls: boolean; requireTls: boolean }
+) & { remote?: Remote };
 
 /** The error variant of {@link HostResult}. */
 export type HostError = Extract<HostResult, { kind: "error" }>;
@@ -67,11 +71,12 @@ export async function deliverToHost(a: HostAttempt): Promise<HostResult> {
   });
   let broken: NodemailerError | null = null;
   conn.on("error", (err: NodemailerError) => (broken ??= err));
+  const remote = (): Remote => ({ host: a.hop.servername, tls: (conn as unknown as { secure?: boolean }).secure === true });
   try {
     await open(conn);
-    return missingExtension(conn, a) ?? (await transactions(conn, a, () => broken));
+    return { ...(missingExtension(conn, a) ?? (await transactions(conn, a, () => broken))), remote: remote() };
   } catch (err) {
-    return hostError((broken ?? err) as NodemailerError, a.requireTls === true);
+    return { ...hostError((broken ?? err) as NodemailerError, a.requireTls === true), remote: remote() };
   } finally {
     conn.close();
   }

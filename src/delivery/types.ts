@@ -109,6 +109,12 @@ export type OutboundMessage = {
   keepUntil: Date | null;
 };
 
+/**
+ * Where a queued message stands: `held` (admin hold), `scheduled` (FutureRelease ahead, never
+ * attempted), `delayed` (a temporary failure, next attempt ahead), `queued` (due or in progress).
+ */
+export type QueueState = "queued" | "delayed" | "scheduled" | "held";
+
 /** Filter of admin.list; all fields optional. */
 export type QueueFilter = {
   ids?: number[];
@@ -116,6 +122,13 @@ export type QueueFilter = {
   status?: OutboundStatus[];
   /** True: only retired rows, false: only queued rows. */
   retired?: boolean;
+  /** Only rows to this recipient (case-insensitive). */
+  recipient?: string;
+  /** Only queued rows in this state, as of `now`. */
+  state?: QueueState;
+  now?: Date;
+  /** Only rows with a smaller id (paging newest first). */
+  beforeId?: number;
   limit?: number;
 };
 
@@ -125,10 +138,10 @@ export type QueueAdmin = {
   hold(ids: number[]): Promise<number>;
   release(ids: number[]): Promise<number>;
   retryNow(ids: number[]): Promise<number>;
-  /** Fails permanently: failure DSN and `failed` event, error "delivery canceled by admin". */
-  fail(ids: number[]): Promise<number>;
+  /** Fails permanently: failure DSN and `failed` event, error "delivery canceled by admin" (or `reason`). */
+  fail(ids: number[], reason?: string): Promise<number>;
   /** Removes from the queue: `canceled` event, no DSN. */
-  drop(ids: number[]): Promise<number>;
+  drop(ids: number[], reason?: string): Promise<number>;
 };
 
 /** The outgoing delivery service. */

@@ -50,6 +50,8 @@ export type WebhookMethods = {
   setConfig(accountId: number, u: WebhookConfigUpdate): Promise<WebhookConfigView>;
   list(accountId: number, req: WebhookListRequest): Promise<{ webhooks: WebhookSummary[]; nextCursor: string }>;
   get(accountId: number, id: number): Promise<WebhookDetail>;
+  /** The outgoing webhooks about one queued or retired message, oldest first (QueueGet). */
+  forMessage(accountId: number, queueMsgId: number): Promise<WebhookSummary[]>;
   redeliver(accountId: number, id: number): Promise<WebhookSummary>;
   test(accountId: number, req: WebhookTestRequest): Promise<WebhookTestResult>;
 };
@@ -146,6 +148,10 @@ export function createWebhookMethods(o: {
       });
       const last = rows[rows.length - 1];
       return { webhooks: rows.map(summary), nextCursor: rows.length === limit && last ? encodeCursor(last.id) : "" };
+    },
+    async forMessage(accountId, queueMsgId) {
+      const f = { accountId, kind: "outgoing" as const, event: "", status: "" as const, since: null, until: null, beforeId: null, limit: 1000, queueMsgId };
+      return (await listWebhooks(db, f)).reverse().map(summary);
     },
     async get(accountId, id) {
       const row = await own(accountId, id);

@@ -273,6 +273,8 @@ export type WebhookFilter = {
   /** Rows with a smaller id than this (the previous page's last). */
   beforeId: number | null;
   limit: number;
+  /** Only the webhooks about this outgoing message (QueueMsgID). */
+  queueMsgId?: number;
 };
 
 /** Webhooks of an account, newest first. */
@@ -286,6 +288,7 @@ export async function listWebhooks(db: DbOrTx, f: WebhookFilter): Promise<Webhoo
   if (f.since) conds.push(gte(w.createdAt, f.since));
   if (f.until) conds.push(lte(w.createdAt, f.until));
   if (f.beforeId !== null) conds.push(lt(w.id, f.beforeId));
+  if (f.queueMsgId !== undefined) conds.push(eq(w.queueMsgId, f.queueMsgId));
   return db.select().from(w).where(and(...conds)).orderBy(desc(w.id)).limit(f.limit);
 }
 

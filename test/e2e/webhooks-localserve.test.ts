@@ -84,6 +84,30 @@ describe("webhooks in localserve", () => {
     }
   });
 
+  it("cancels a scheduled message: a verified canceled webhook naming the recipient; QueueGet shows a delivery's timeline", async () => {
+    const release = new Date(Date.now() + 86_400_000).toISOString();
+    const sent = await api("Send", { To: [{ Address: "later@example.org" }], Subject: "cancel me", Text: "hi\n", FutureRelease: release });
+    const id = sent.Submissions[0].QueueMsgID as number;
+    const listed = await api("QueueList", { State: "scheduled", Address: "later@example.org" });
+    assert.deepEqual(listed.Messages.map((m: { QueueMsgID: number }) => m.QueueMsgID), [id]);
+    await api("QueueCancel", { QueueMsgID: id });
+    await until(() => bodies("/out", (j) => j.QueueMsgID === id && j.Event === "canceled").length === 1, "the canceled webhook");
+    const { r, j } = bodies("/out", (j) => j.QueueMsgID === id && j.Event === "canceled")[0]!;
+    const verified = verify(r) as Record<string, unknown>;
+    assert.deepEqual([verified.Event, verified.Recipient, verified.MailFrom], ["canceled", "later@example.org", "mox@localhost"]);
+    assert.equal(j.Error, "delivery canceled by sender");
+
+    // The delivered message of the previous test: one attempt against localserve's loopback MX.
+    const delivered = bodies("/out", (j) => j.Recipient === "ok@example.org" && j.Event === "delivered")[0]!.j;
+    const got = await api("QueueGet", { QueueMsgID: delivered.QueueMsgID });
+    assert.equal(got.Message.State, "delivered");
+    assert.equal(got.Attempts.length, 1);
+    assert.equal(got.Attempts[0].SMTPCode, 250);
+    assert.equal(got.Attempts[0].Success, true);
+    assert.notEqual(got.Attempts[0].RemoteHost, "");
+    assert.ok(got.Webhooks.some((w: { Event: string; Status: string }) => w.Event === "delivered"), JSON.stringify(got.Webhooks));
+  });
+
   it("makes 12 attempts to a receiver that is down for the whole schedule, lists it as failed, then redelivers it", async () => {
     status = 503;
     const before = rx.requests.length;

@@ -63,7 +63,8 @@ const summaryFields = {
   SupersededByID: t.int,
   KeepUntil: t.nullable(t.time),
 };
-const summaryT = t.struct("WebhookSummary", summaryFields);
+/** A webhook in the delivery log (WebhookList, QueueGet). */
+export const summaryT = t.struct("WebhookSummary", summaryFields);
 const detailT = t.struct("Webhook", { ...summaryFields, Payload: t.string, Results: t.list(resultT) });
 
 // Refusals of webhooks/ (bad URL or secret, refused destination, unknown id) are user errors.
@@ -92,7 +93,8 @@ function resultWire(r: WebhookAttempt): Infer<typeof resultT> {
   return { Attempt: r.attempt, Start: new Date(r.start), DurationMs: r.durationMs, URL: r.url, Success: r.success, Code: r.code, Error: r.error, Response: r.response };
 }
 
-function summaryWire(s: WebhookSummary): Infer<typeof summaryT> {
+/** The wire form of a {@link WebhookSummary}. */
+export function summaryWire(s: WebhookSummary): Infer<typeof summaryT> {
   return {
     ID: s.id,
     MoxWebhookID: s.moxId,

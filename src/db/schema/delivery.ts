@@ -10,6 +10,10 @@ export type DeliveryResult = {
   code: number; // SMTP reply code, 0 when none (connection error, timeout)
   secode: string; // enhanced code without its class, e.g. "1.1", or ""
   error: string;
+  /** The host talked to (the MX or smarthost name), when a connection was made. */
+  host?: string;
+  /** Whether that SMTP session used TLS. */
+  tls?: boolean;
 };
 
 /** Lifecycle of an outgoing message; everything but `queued` is retired. */
