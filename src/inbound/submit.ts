@@ -1,14 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { sharedGroupCommit } from "../db/index.js";
 import type { SMTPServerSession } from "smtp-server";
-import { parseMessage, type ParsedMessage } from "../message/index.js";
+import { fieldCountViolation, parseMessage, type ParsedMessage } from "../message/index.js";
 import { smtpError, SmtpError } from "../smtp/index.js";
 import type { SessionState } from "./state.js";
 import type { InboundDeps } from "./types.js";
 
 /**
  * An authenticated submission: no line over 998 octets (554 5.6.0: we never relay one, so the
- * client learns it now rather than from a bounce), the From header must belong to the account (550 5.7.1), missing
+ * client learns it now rather than from a bounce), the header keeps RFC 5322 §3.6's field counts
+ * (exactly one From, at most one Sender, To, Subject...: else 550 5.6.0, as mox refuses a second
+ * From), the From header must belong to the account (550 5.7.1), missing
  * Message-ID and Date are added, X-Mox-Extra-* headers become Extra (duplicates 554 5.6.0), and
  * the message is handed to the outgoing queue in one transaction.
  */
@@ -21,6 +23,9 @@ export async function acceptSubmission(
   if (longestLine(m.raw) > 998) throw new SmtpError(554, "5.6.0", "message has a line longer than 998 octets; encode it (quoted-printable or base64)");
   const parsed = await parseMessage(m.raw);
   if (!parsed.ok) throw new SmtpError(554, "5.6.0", "message cannot be parsed");
+  // The From check below reads one From; a second one would reach readers unchecked.
+  const dup = fieldCountViolation(parsed.Headers);
+  if (dup) throw new SmtpError(550, "5.6.0", dup.count === 0 ? "message has no From header" : `message has ${dup.count} ${dup.field} header fields, at most one allowed (RFC 5322 section 3.6)`);
   const from = parsed.From;
   if (from.length !== 1) throw new SmtpError(550, "5.7.1", "message must have exactly one From address");
   const owner = await deps.resolveRecipient(from[0]!.Address.toLowerCase());

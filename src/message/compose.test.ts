@@ -157,6 +157,8 @@ describe("composeMessage errors", () => {
     code(() => compose({ From: { Name: "a\nb", Address: "a@b.test" } }), "user");
     code(() => compose({ Headers: [["X-A", "v\r\nInjected: 1"]] }), "user");
     code(() => compose({ Headers: [["Bad Name", "v"]] }), "user");
+    // Fields the composer owns cannot be added a second time (stricter than mox).
+    for (const k of ["From", "sender", "TO", "Subject", "Return-Path", "Content-Type"]) code(() => compose({ Headers: [[k, "x"]] }), "user");
     code(() => compose({ MessageID: "<a\u0000b@x>" }), "user");
     code(() => compose({ References: ["<a@x>\n"] }), "user");
     code(() => compose({ AttachedFiles: [{ ContentType: "text/plain\r\nX: y", Data: "" }] }), "user");

@@ -4,6 +4,7 @@
 import { AddressError, formatAddress, needsSmtpUtf8, parseAddress, type EmailAddress } from "../smtp/index.js";
 import { composeBody, type ComposeFile } from "./compose-body.js";
 import { ComposeError } from "./errors.js";
+import { composerOwnedFields } from "./field-limits.js";
 import { addressHeader, formatDate, formatMailbox, subjectHeader } from "./mime-encode.js";
 import { generateMessageId, hasBareCrOrLf } from "./raw.js";
 import type { NameAddress } from "./types.js";
@@ -148,6 +149,11 @@ function customHeaders(headers: ReadonlyArray<readonly [string, string]>, userAg
     checkControl(k, "header name");
     checkControl(v, "header value");
     if (!headerNameRe.test(k)) throw new ComposeError("user", `checking header name ${JSON.stringify(k)}: invalid`);
+    // The composer writes these itself: a second From (or To, Sender...) would let a client
+    // show a reader an address the From check never saw.
+    if (composerOwnedFields.has(k.toLowerCase())) {
+      throw new ComposeError("user", `checking header name ${JSON.stringify(k)}: set by the message fields of the request, not allowed in Headers`);
+    }
     out += `${k}: ${v}\r\n`;
     if (/^(user-agent|x-mailer)$/i.test(k)) haveAgent = true;
   }

@@ -34,6 +34,7 @@ export {
 export type { ComposeFile } from "./compose-body.js";
 export { hasBareCrOrLf, prependHeaders, generateMessageId, headerSectionEnd } from "./raw.js";
 export { readHeaderFields } from "./header.js";
+export { fieldCountViolation, composerOwnedFields, type FieldCountViolation } from "./field-limits.js";
 export { sniffContentType } from "./sniff.js";
 export { formatDate as formatMessageDate } from "./mime-encode.js";
 export {
