@@ -19,8 +19,11 @@ export type NewEvent = {
   payload: string;
 };
 
-/** An event read back from the log. */
-export type LoggedEvent = NewEvent & { id: number; cursor: string; createdAt: Date };
+/**
+ * An event read back from the log. `payloadBytes` (the payload's UTF-8 length) is set when it
+ * was read without its payload (`withPayload: false`); `payload` is then "".
+ */
+export type LoggedEvent = NewEvent & { id: number; cursor: string; createdAt: Date; payloadBytes?: number };
 
 /** Called inside the appending transaction (the webhook outbox hooks in here). */
 export type AppendHook = (tx: Tx, event: NewEvent & { id: number }) => Promise<void>;
@@ -32,6 +35,11 @@ export type ReadFilter = {
   kinds?: readonly string[];
   addresses?: readonly string[];
   limit?: number;
+  /**
+   * False: leave the payload in the database and report its size instead, for readers that
+   * filter or budget first and fetch the payloads they keep with `payloads()`. Default true.
+   */
+  withPayload?: boolean;
 };
 
 /** The durable event log of one process. */
@@ -42,6 +50,8 @@ export type EventLog = {
   committed(accountId: number): void;
   /** Reads committed events after a cursor in log order, never skipping one that commits later. */
   read(f: ReadFilter, db?: DbOrTx): Promise<LoggedEvent[]>;
+  /** The payloads of some of an account's events, by event id (ids not found are absent). */
+  payloads(accountId: number, ids: readonly number[], db?: DbOrTx): Promise<Map<number, string>>;
   /** Called (with the account id) whenever new events may be readable, from any instance. */
   onWake(cb: (accountId: number) => void): () => void;
   /** Registers the in-transaction hook (app wires webhooks here). */
@@ -106,8 +116,20 @@ export async function createEventLog(deps: { database: Database; log: Logger }):
       ];
       if (f.kinds?.length) conds.push(inArray(events.kind, [...f.kinds]));
       if (f.addresses?.length) conds.push(inArray(events.address, f.addresses.map((a) => a.toLowerCase())));
+      const withPayload = f.withPayload ?? true;
       const rows = await db
-        .select()
+        .select({
+          id: events.id,
+          txId: events.txId,
+          accountId: events.accountId,
+          kind: events.kind,
+          address: events.address,
+          messageId: events.messageId,
+          queueMsgId: events.queueMsgId,
+          createdAt: events.createdAt,
+          payload: withPayload ? events.payload : sql<string>`''`,
+          payloadBytes: withPayload ? sql<null>`null` : sql<number>`octet_length(${events.payload})`,
+        })
         .from(events)
         .where(and(...conds))
         .orderBy(asc(events.txId), asc(events.id))
@@ -122,7 +144,16 @@ export async function createEventLog(deps: { database: Database; log: Logger }):
         payload: r.payload,
         createdAt: r.createdAt,
         cursor: encodeCursor({ txId: r.txId, id: r.id }),
+        ...(withPayload ? {} : { payloadBytes: Number(r.payloadBytes) }),
       }));
+    },
+    async payloads(accountId, ids, db = database.db) {
+      if (ids.length === 0) return new Map();
+      const rows = await db
+        .select({ id: events.id, payload: events.payload })
+        .from(events)
+        .where(and(eq(events.accountId, accountId), inArray(events.id, [...ids])));
+      return new Map(rows.map((r) => [r.id, r.payload]));
     },
     onWake(cb) {
       bus.on("wake", cb);

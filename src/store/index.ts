@@ -27,7 +27,7 @@ export {
   listMessages,
   type StoredMessage,
   type NewMessage,
-  type MessageFilter,
 } from "./messages.js";
+export { listMessageSummaries, type MessageSummary, type MessageFilter, type SummaryAddress } from "./summaries.js";
 export { StoreError } from "./errors.js";
 export type { Envelope, MailboxRole, AccountSettings } from "../db/schema/index.js";

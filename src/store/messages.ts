@@ -1,8 +1,9 @@
 import { isAscii } from "node:buffer";
-import { and, desc, eq, gt, gte, lt, lte, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import { statement, type DbOrTx, type Tx, schema } from "../db/index.js";
 import type { Envelope, MailboxRole } from "../db/schema/index.js";
 import { StoreError } from "./errors.js";
+import { filterConditions, type MessageFilter } from "./summaries.js";
 
 const { messages, mailboxes } = schema;
 
@@ -118,9 +119,14 @@ export async function getMessage(
   return row ? { ...row.m, mailboxName: row.mailboxName } : null;
 }
 
-/** Loads a live message for a change, telling "never existed" from "already deleted". */
-async function live(tx: DbOrTx, accountId: number, id: number): Promise<StoredMessage> {
-  const m = await getMessage(tx, accountId, id);
+/** Loads what a change needs of a live message (never its bytes), telling "never existed" from "already deleted". */
+async function live(tx: DbOrTx, accountId: number, id: number): Promise<{ mailboxId: number; flags: string[] }> {
+  const [m] = Number.isSafeInteger(id) && id > 0
+    ? await tx
+        .select({ mailboxId: messages.mailboxId, flags: messages.flags, expunged: messages.expunged })
+        .from(messages)
+        .where(and(eq(messages.id, id), eq(messages.accountId, accountId)))
+    : [];
   if (!m) throw new StoreError("messageNotFound", "message not found");
   if (m.expunged) throw new StoreError("messageExpunged", "message was removed");
   return m;
@@ -158,52 +164,14 @@ export async function moveMessage(tx: Tx, accountId: number, id: number, mailbox
   await tx.update(messages).set({ mailboxId: mb.id }).where(eq(messages.id, id));
 }
 
-/** Filters for listing messages, newest first. */
-export type MessageFilter = {
-  accountId: number;
-  mailboxName?: string;
-  /** Matches the envelope recipient or the From address (case-insensitive). */
-  address?: string;
-  /** Case-insensitive substring of the subject or the text body. */
-  text?: string;
-  subject?: string;
-  receivedAfter?: Date;
-  receivedBefore?: Date;
-  /** Only ids greater than this (MessageWait: mail that arrived after a point). */
-  afterId?: number;
-  /** Only ids smaller than this (paging backwards). */
-  beforeId?: number;
-  limit: number;
-  oldestFirst?: boolean;
-};
-
-/** Lists live messages matching a filter. */
+/** Lists live messages matching a filter, whole rows (raw bytes included): for tests and tools; listings use listMessageSummaries. */
 export async function listMessages(db: DbOrTx, f: MessageFilter): Promise<(StoredMessage & { mailboxName: string })[]> {
-  const conds: SQL[] = [eq(messages.accountId, f.accountId), eq(messages.expunged, false)];
-  if (f.mailboxName) conds.push(sql`lower(${mailboxes.name}) = lower(${f.mailboxName})`);
-  if (f.address) {
-    const a = f.address.toLowerCase();
-    conds.push(sql`(lower(${messages.envelope}->>'rcptTo') = ${a} or lower(${messages.msgFrom}) = ${a})`);
-  }
-  if (f.subject) conds.push(sql`${messages.subject} ilike ${"%" + escapeLike(f.subject) + "%"}`);
-  if (f.text) {
-    const pat = "%" + escapeLike(f.text) + "%";
-    conds.push(sql`(${messages.subject} ilike ${pat} or (${messages.parsed}->>'Text') ilike ${pat})`);
-  }
-  if (f.receivedAfter) conds.push(gte(messages.receivedAt, f.receivedAfter));
-  if (f.receivedBefore) conds.push(lte(messages.receivedAt, f.receivedBefore));
-  if (f.afterId !== undefined) conds.push(gt(messages.id, f.afterId));
-  if (f.beforeId !== undefined) conds.push(lt(messages.id, f.beforeId));
   const rows = await db
     .select({ m: messages, mailboxName: mailboxes.name })
     .from(messages)
     .innerJoin(mailboxes, eq(messages.mailboxId, mailboxes.id))
-    .where(and(...conds))
+    .where(and(...filterConditions(f)))
     .orderBy(f.oldestFirst ? messages.id : desc(messages.id))
     .limit(f.limit);
   return rows.map((r) => ({ ...r.m, mailboxName: r.mailboxName }));
-}
-
-function escapeLike(s: string): string {
-  return s.replace(/[\\%_]/g, (c) => "\\" + c);
 }

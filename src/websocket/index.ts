@@ -7,7 +7,7 @@
  */
 export { createEventStream, type EventStream, type EventStreamDeps, type EventStreamStats } from "./stream.js";
 export { defaultLimits, type EventStreamLimits } from "./limits.js";
-export { createEventMethods, listEvents, eventListJson, type EventMethods, type EventListRequest, type EventListResult } from "./list.js";
+export { createEventMethods, listEvents, eventListJson, maxPageBytes, type EventMethods, type EventListRequest, type EventListResult } from "./list.js";
 export { createEventToken, lookupEventToken, tokenLifetime, type EventTokenRequest, type EventTokenGrant } from "./tokens.js";
 export { eventJson, listeningFrame } from "./frame.js";
 export { storeLogin, type ResolveLogin } from "./login.js";

@@ -17,6 +17,8 @@ export type EventListRequest = {
   kinds: readonly string[];
   /** Events per page; 0 = 100, at most 1000. */
   limit: number;
+  /** Payload bytes per page (default {@link maxPageBytes}); at least one event is returned. */
+  maxBytes?: number;
 };
 
 /** One page: the events, the cursor to pass next time, and whether more may follow at once. */
@@ -25,6 +27,14 @@ export type EventListResult = { events: LoggedEvent[]; cursor: string; more: boo
 // Rows one call examines at most: a narrow filter over a long log answers in bounded time.
 const maxScan = 5000;
 const scanPage = 500;
+
+/**
+ * Payload bytes one EventList page carries at most, next to the count limit. A page always
+ * holds at least one event (one larger than this comes alone), so a poller always advances.
+ */
+export const maxPageBytes = 4 << 20;
+// Per-event frame overhead counted against the budget (cursor, kind, keys).
+const frameOverhead = 120;
 
 /**
  * Reads one page of an account's events after a cursor, filtered exactly as the stream filters
@@ -47,20 +57,42 @@ export async function listEvents(deps: { database: Database; eventLog: EventLog 
     kinds: kinds.length ? new Set(kinds) : null,
     addresses: req.addresses.length ? await resolveAddressRules(db, accountId, req.addresses) : null,
   };
-  const events: LoggedEvent[] = [];
-  for (let scanned = 0; scanned < maxScan; ) {
+  // The scan reads no payloads: it filters and budgets on the rows' metadata and payload sizes,
+  // then fetches the payloads of the page it keeps. Events it drops cost no payload bytes.
+  const kept: LoggedEvent[] = [];
+  let bytes = 0;
+  let result: { cursor: string; more: boolean } | null = null;
+  scan: for (let scanned = 0; scanned < maxScan; ) {
     const snap = await currentSnapshot(db);
-    const page = await deps.eventLog.read({ accountId, after, limit: scanPage });
+    const page = await deps.eventLog.read({ accountId, after, limit: scanPage, withPayload: false });
     for (const ev of page) {
+      if (!matchesFilter(filter, ev)) {
+        after = decodeCursor(ev.cursor);
+        continue;
+      }
+      const size = (ev.payloadBytes ?? 0) + frameOverhead;
+      if (kept.length > 0 && bytes + size > (req.maxBytes ?? maxPageBytes)) {
+        result = { cursor: kept[kept.length - 1]!.cursor, more: true };
+        break scan;
+      }
       after = decodeCursor(ev.cursor);
-      if (!matchesFilter(filter, ev)) continue;
-      events.push(ev);
-      if (events.length === limit) return { events, cursor: ev.cursor, more: true };
+      kept.push(ev);
+      bytes += size;
+      if (kept.length === limit) {
+        result = { cursor: ev.cursor, more: true };
+        break scan;
+      }
     }
     scanned += page.length;
-    if (page.length < scanPage) return { events, cursor: encodeCursor(laterCursor(after, snapshotTail(snap))), more: false };
+    if (page.length < scanPage) {
+      result = { cursor: encodeCursor(laterCursor(after, snapshotTail(snap))), more: false };
+      break;
+    }
   }
-  return { events, cursor: encodeCursor(after), more: true };
+  result ??= { cursor: encodeCursor(after), more: true };
+  const payloads = await deps.eventLog.payloads(accountId, kept.map((ev) => ev.id));
+  const events = kept.map((ev) => ({ ...ev, payload: payloads.get(ev.id) ?? "" }));
+  return { events, ...result };
 }
 
 /** EventList's response body: `{"Events":[<frame>...],"Cursor","More"}`, payloads verbatim. */

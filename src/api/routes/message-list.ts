@@ -5,14 +5,13 @@
  * events of the account, which are gap-free in commit order, and wakes on eventLog.onWake.
  */
 import { decodeCursor, startCursor, type Cursor } from "../../events/index.js";
-import { findMailbox, getMessage, listMessages } from "../../store/index.js";
+import { findMailbox, listMessageSummaries, type MessageSummary } from "../../store/index.js";
 import type { ApiDeps } from "../deps.js";
 import { ApiError } from "../errors.js";
 import { orderFlags } from "../flags.js";
 import { defineMethod, type ApiMethod, type CallContext } from "../registry.js";
 import { nameAddressT } from "../types.js";
 import { t, type Infer } from "../wire.js";
-import type { LoadedMessage } from "./stored-message.js";
 
 const summaryT = t.struct("MessageSummary", {
   MsgID: t.int,
@@ -41,8 +40,7 @@ const listRequestT = t.struct("MessageListRequest", {
 
 const waitRequestT = t.struct("MessageWaitRequest", { Cursor: t.string, Address: t.string, Subject: t.string, Text: t.string, Timeout: t.int });
 
-function summary(m: LoadedMessage): Summary {
-  const p = (m.parsed ?? {}) as { From?: Summary["From"]; To?: Summary["To"] };
+function summary(m: MessageSummary): Summary {
   return {
     MsgID: m.id,
     Received: m.receivedAt,
@@ -51,8 +49,8 @@ function summary(m: LoadedMessage): Summary {
     Flags: orderFlags(m.flags),
     MailFrom: m.envelope.mailFrom,
     RcptTo: m.envelope.rcptTo,
-    From: p.From ?? [],
-    To: p.To ?? [],
+    From: m.from,
+    To: m.to,
     Subject: m.subject,
     MessageID: m.messageIdHeader,
   };
@@ -65,10 +63,6 @@ function decodeListCursor(s: string): number | undefined {
   const m = /^list\.(\d{1,15})$/.exec(Buffer.from(s, "base64url").toString());
   if (!m) throw new ApiError("user", "invalid cursor");
   return Number(m[1]);
-}
-
-function includes(haystack: string, needle: string): boolean {
-  return haystack.toLowerCase().includes(needle.toLowerCase());
 }
 
 /** MessageList and MessageWait. */
@@ -97,16 +91,26 @@ export function messageListRoutes(deps: ApiDeps): ApiMethod[] {
             kinds: ["incoming"],
             addresses: req.Address ? [req.Address] : undefined,
             limit: 100,
+            withPayload: false, // only the message ids are needed
+
           });
           more = events.length === 100;
+          // One summary query per page of events, filtered by the database: no message body
+          // is read, whatever the size of the messages waited for.
+          const ids = events.flatMap((ev) => (ev.messageId ? [ev.messageId] : []));
+          const found = await listMessageSummaries(db, {
+            accountId: call.account.id,
+            ids,
+            subject: req.Subject || undefined,
+            text: req.Text || undefined,
+            limit: ids.length,
+          });
+          const byId = new Map(found.map((m) => [m.id, m]));
           for (const ev of events) {
             after = decodeCursor(ev.cursor);
             cursor = ev.cursor;
-            const m = ev.messageId ? await getMessage(db, call.account.id, ev.messageId) : null;
-            if (!m || m.expunged) continue;
-            if (req.Subject && !includes(m.subject, req.Subject)) continue;
-            if (req.Text && !includes(m.subject, req.Text) && !includes(String((m.parsed as { Text?: unknown } | null)?.Text ?? ""), req.Text)) continue;
-            return { Message: summary(m), Cursor: cursor };
+            const m = ev.messageId ? byId.get(ev.messageId) : undefined;
+            if (m) return { Message: summary(m), Cursor: cursor };
           }
         }
         const left = deadline - Date.now();
@@ -145,7 +149,7 @@ export function messageListRoutes(deps: ApiDeps): ApiMethod[] {
         if (req.Mailbox && !(await findMailbox(db, call.account.id, { name: req.Mailbox }))) {
           throw new ApiError("user", `mailbox ${JSON.stringify(req.Mailbox)} does not exist`);
         }
-        const rows = await listMessages(db, {
+        const rows = await listMessageSummaries(db, {
           accountId: call.account.id,
           mailboxName: req.Mailbox || undefined,
           address: req.Address || undefined,
