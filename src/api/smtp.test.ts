@@ -31,13 +31,9 @@ describe("webapi with SMTP in and out", () => {
         limiter: env.limiter,
         hostname: "mox.example",
         limits: { maxMessageSize: 10 << 20, maxRecipients: 100, maxConnectionsPerIp: 20, maxConnections: 100, commandTimeoutMs: 30_000, sessionTimeoutMs: 60_000, commitTimeoutMs: 30_000, greetPauseMs: 0 },
-        tls: () => null,
-        allowInsecureAuth: false,
         resolveRecipient,
       },
-      "mx",
-      "127.0.0.1",
-      0,
+      { kind: "mx", host: "127.0.0.1", port: 0, tls: () => null },
     );
     mxPort = mx.port;
     await env.delivery.start();

@@ -8,14 +8,14 @@ import { openDatabase, type Database } from "../db/index.js";
 import { createDelivery, smarthostTarget, type Delivery, type Target } from "../delivery/index.js";
 import { createNodeResolver, type Resolver } from "../dns/index.js";
 import { createEventLog, type EventLog } from "../events/index.js";
-import { startListener, type FailureCheck, type InboundDeps, type RecipientResolver } from "../inbound/index.js";
+import { startListener, type FailureCheck, type InboundDeps, type RecipientResolver, type TlsMaterial } from "../inbound/index.js";
 import { verifyIncoming, type TxtRecord } from "../mail-auth/index.js";
 import { parseMessage } from "../message/index.js";
 import { createWebhooks, type Webhooks } from "../webhooks/index.js";
 import { createEventMethods, createEventStream } from "../websocket/index.js";
 import { dkimProvider } from "./dkim.js";
 import { startHttp } from "./http.js";
-import { fileTls } from "./tls.js";
+import { checkListenerTls, fileTls } from "./tls.js";
 import { storeRecipientResolver } from "./recipients.js";
 import { syncConfigAccounts } from "./sync.js";
 
@@ -29,8 +29,8 @@ export type AppOverrides = {
   resolveRecipient?: (database: Database) => RecipientResolver;
   /** Scripted SMTP failures (localserve). */
   simulate?: FailureCheck;
-  /** TLS material for the SMTP listeners. */
-  tls?: () => { key: string; cert: string } | null;
+  /** TLS material for every SMTP listener instead of the configured files (localserve: its self-signed certificate). */
+  tls?: () => TlsMaterial | null;
   /** DNS for SPF/DKIM/DMARC and MX lookups (tests and localserve: a static fake). */
   resolver?: Resolver;
   /** Domains whose SPF and DKIM are made to pass for loopback connections (localserve). */
@@ -67,6 +67,9 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
   const stopAll = async () => {
     for (const s of stops.reverse()) await s().catch((err: unknown) => log.warn({ err }, "stop failed"));
   };
+  // Certificates are read (and a listener needing one without it refused) before anything opens.
+  const tlsFiles = o.tls ? null : fileTls(config);
+  if (tlsFiles) checkListenerTls(config, tlsFiles);
   try {
     const database = await openDatabase({
       url: process.env.DATABASE_URL || config.database.url,
@@ -115,8 +118,7 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
       dkim: await dkimProvider(config.dataDir, log),
     });
 
-    const tlsFiles = fileTls(config);
-    const inboundDeps = buildInboundDeps(config, log, { database, clock, eventLog, limiter, resolver, delivery }, { tls: tlsFiles.get, ...o });
+    const inboundDeps = buildInboundDeps(config, log, { database, clock, eventLog, limiter, resolver, delivery }, o);
     const smtpListeners: { reloadTls(): void }[] = [];
     const listeners = [
       ["smtp", "mx", config.smtp.mx],
@@ -125,7 +127,13 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
     ] as const;
     for (const [name, kind, l] of listeners) {
       if (!l.enabled) continue;
-      const s = await startListener(inboundDeps, kind, l.host, l.port);
+      const s = await startListener(inboundDeps, {
+        kind,
+        host: l.host,
+        port: l.port,
+        tls: o.tls ?? tlsFiles!.forListener(kind),
+        allowInsecureAuth: kind === "submission" && config.smtp.submission.allowInsecureAuth,
+      });
       stops.push(() => s.close());
       smtpListeners.push(s);
       ports[name] = s.port;
@@ -158,7 +166,7 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
     stops.push(() => webhooks.stop());
     const reloadTls = () => {
       try {
-        tlsFiles.reload();
+        tlsFiles?.reload();
         for (const l of smtpListeners) l.reloadTls();
         log.info("tls certificate reloaded");
       } catch (err) {
@@ -199,8 +207,6 @@ function buildInboundDeps(
       commitTimeoutMs: durationMs(config.smtp.commitTimeout),
       greetPauseMs: durationMs(config.smtp.greetPause),
     },
-    tls: o.tls ?? (() => null),
-    allowInsecureAuth: config.smtp.allowInsecureAuth,
     resolveRecipient: (o.resolveRecipient ?? ((d) => storeRecipientResolver(d.db)))(m.database),
     simulate: o.simulate,
     verify: (msg) =>

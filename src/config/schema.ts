@@ -13,15 +13,22 @@ const duration = (def: string, what: string) =>
     .default(def)
     .describe(what);
 
-const listener = (port: number, what: string) =>
-  z
-    .object({
-      enabled: z.boolean().default(true).describe(`Whether the ${what} listener runs.`),
-      host: z.string().default("0.0.0.0").describe("Address to listen on."),
-      port: z.number().int().min(0).max(65535).default(port).describe("TCP port; 0 picks a free port."),
-    })
+const certificateFiles = {
+  certFile: z.string().default("").describe("PEM certificate chain (leaf first); re-read on SIGHUP."),
+  keyFile: z.string().default("").describe("PEM private key matching certFile; re-read on SIGHUP."),
+};
+
+const listenerFields = (port: number, what: string) => ({
+  enabled: z.boolean().default(true).describe(`Whether the ${what} listener runs.`),
+  host: z.string().default("0.0.0.0").describe("Address to listen on."),
+  port: z.number().int().min(0).max(65535).default(port).describe("TCP port; 0 picks a free port."),
+  tls: z
+    .object(certificateFiles)
     .prefault({})
-    .describe(`The ${what} listener.`);
+    .describe("This listener's own certificate instead of smtp.tls's (the smtp.tls.sni list still applies); empty: smtp.tls's."),
+});
+
+const listener = (port: number, what: string) => z.object(listenerFields(port, what)).prefault({}).describe(`The ${what} listener.`);
 
 const webhookTarget = z
   .object({
@@ -94,16 +101,34 @@ export const configSchema = z.object({
   smtp: z
     .object({
       mx: listener(25, "MX (incoming mail)"),
-      submission: listener(587, "submission (STARTTLS)"),
+      submission: z
+        .object({
+          ...listenerFields(587, "submission (STARTTLS)"),
+          allowInsecureAuth: z
+            .boolean()
+            .default(false)
+            .describe("Accept AUTH before STARTTLS, passwords in clear text (tests, or a trusted network only)."),
+        })
+        .prefault({})
+        .describe("The submission (STARTTLS) listener."),
       submissions: listener(465, "submissions (implicit TLS)"),
       tls: z
         .object({
-          certFile: z.string().default("").describe("PEM certificate chain for STARTTLS and implicit TLS; reloaded on SIGHUP."),
-          keyFile: z.string().default("").describe("PEM private key matching certFile."),
+          ...certificateFiles,
+          sni: z
+            .array(
+              z.object({
+                names: z.array(z.string().min(1)).min(1).describe("Host names (TLS SNI) this certificate is served for, e.g. mail.example.org."),
+                ...certificateFiles,
+              }),
+            )
+            .default([])
+            .describe("Certificates picked by the name the client asks for (SNI); other names get certFile."),
         })
         .prefault({})
-        .describe("TLS for SMTP."),
-      allowInsecureAuth: z.boolean().default(false).describe("Offer AUTH on submission before STARTTLS (localserve only)."),
+        .describe(
+          "Certificate of every SMTP listener without its own: MX STARTTLS (offered only with a certificate), submission STARTTLS and submissions (both required unless disabled). Never smtp-server's built-in one.",
+        ),
       maxMessageSize: z.number().int().min(1024).default(26214400).describe("Largest message accepted, in bytes (552 5.3.4 beyond)."),
       maxRecipients: z.number().int().min(1).default(100).describe("Recipients per message (452 4.5.3 beyond)."),
       maxConnectionsPerIp: z.number().int().min(1).default(20).describe("Concurrent connections per client IP (421 4.7.0 beyond)."),

@@ -1,12 +1,13 @@
 import type { SMTPServerAuthentication, SMTPServerAuthenticationResponse, SMTPServerSession } from "smtp-server";
 import { accountKey, verifyPassword } from "../auth/index.js";
 import { getAccount } from "../store/index.js";
-import { smtpError } from "../smtp/index.js";
+import { SmtpError, smtpError } from "../smtp/index.js";
 import { stateOf } from "./state.js";
 import type { InboundDeps } from "./types.js";
 
 /**
- * SMTP AUTH (PLAIN/LOGIN): the failed-auth limiter is checked first, per IP and then per account
+ * SMTP AUTH (PLAIN/LOGIN): an authorization identity other than the login is refused (535
+ * 5.7.8) before the password is looked at; the failed-auth limiter is checked first, per IP and then per account
  * (421 4.7.0 and close), the password is compared in constant time (a dummy KDF for unknown
  * users, so replies and timing match), and each failure answers 535 5.7.8 after a delay that
  * grows with the failures of the IP or of the account, whichever has more. An unknown user is
@@ -20,6 +21,12 @@ export async function authenticate(
   const st = stateOf(session);
   if (!deps.limiter.allowed(st.ip)) throw smtpError("authTooManyFailures");
   const username = String(auth.username ?? "").toLowerCase();
+  // RFC 4616 §2: an authorization identity asks to act as someone else; we have no such
+  // permission, so any other than the login itself is refused (mox too), never silently dropped.
+  const authzid = String((auth as { authzid?: unknown }).authzid ?? "").toLowerCase();
+  if (authzid && authzid !== username) {
+    throw new SmtpError(535, "5.7.8", "authorization identity must be empty or the login itself; acting as another user is not supported");
+  }
   const owner = username.includes("@") ? await deps.resolveRecipient(username) : "unknownUser";
   const key = accountKey(username, typeof owner === "string" ? null : owner.accountId);
   if (!deps.limiter.allowed(st.ip, key)) throw smtpError("authTooManyFailures");

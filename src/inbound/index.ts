@@ -5,9 +5,13 @@
  * It does not deliver: submissions go to the injected `submit` (delivery's queue).
  */
 export { startListener, type SmtpListener } from "./listener.js";
+export { certificateFacts, type CertificateFacts, type ListenerOffer } from "./tls.js";
 export type {
   InboundDeps,
   ListenerKind,
+  ListenerSpec,
+  TlsMaterial,
+  CertificatePair,
   LocalRecipient,
   RecipientResolver,
   FailureCheck,

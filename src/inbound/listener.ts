@@ -5,7 +5,8 @@ import { authenticate } from "./auth.js";
 import { handleData } from "./data.js";
 import { checkMailFrom, checkRcptTo } from "./envelope.js";
 import { normalizeIp, stateOf } from "./state.js";
-import type { InboundDeps, ListenerKind } from "./types.js";
+import { listenerOffer, serverTlsOptions } from "./tls.js";
+import type { InboundDeps, ListenerKind, ListenerSpec } from "./types.js";
 
 /** A running SMTP listener. */
 export type SmtpListener = {
@@ -23,6 +24,7 @@ type Conn = {
   _ready?: boolean;
   _upgrading?: boolean;
   _socket?: Socket;
+  handler_AUTH(command: unknown, callback: () => void): void;
   remoteAddress?: string;
   secure?: boolean;
   session?: SMTPServerSession;
@@ -40,17 +42,26 @@ function edge<T>(deps: InboundDeps, p: Promise<T>, cb: (err: Error | null | unde
   );
 }
 
-/** Starts an SMTP listener (MX, submission with STARTTLS, or submissions with implicit TLS). */
-export async function startListener(deps: InboundDeps, kind: ListenerKind, host: string, port: number): Promise<SmtpListener> {
-  const tls = deps.tls();
+/**
+ * Starts an SMTP listener (MX, submission with STARTTLS, or submissions with implicit TLS).
+ * TLS comes only from `spec.tls`: without material STARTTLS is neither offered nor accepted, and
+ * a submissions listener refuses to start (smtp-server would serve its public example key).
+ * AUTH on submission is refused before TLS (538 5.7.11) unless `allowInsecureAuth`.
+ */
+export async function startListener(deps: InboundDeps, spec: ListenerSpec): Promise<SmtpListener> {
+  const { kind, host, port } = spec;
+  const tls = spec.tls();
+  if (kind === "submissions" && !tls) throw new Error("the submissions listener (implicit TLS) needs a certificate");
+  const allowInsecureAuth = kind === "submission" && spec.allowInsecureAuth === true;
   const perIp = new Map<string, number>();
   const log = deps.log.child({ listener: kind });
   const opts: SMTPServerOptions = {
     name: deps.hostname,
     banner: "Postwire",
     secure: kind === "submissions",
-    ...(tls ? { key: tls.key, cert: tls.cert } : {}),
+    ...(tls ? serverTlsOptions(tls) : {}),
     hideSTARTTLS: !tls || kind === "submissions",
+    hideREQUIRETLS: false, // advertised once encrypted: local storage and our delivery honour it
     hideENHANCEDSTATUSCODES: false,
     hideSize: false,
     size: deps.limits.maxMessageSize,
@@ -62,8 +73,9 @@ export async function startListener(deps: InboundDeps, kind: ListenerKind, host:
     socketTimeout: deps.limits.commandTimeoutMs,
     authMethods: ["PLAIN", "LOGIN"],
     authOptional: kind === "mx",
-    disabledCommands: kind === "mx" ? ["AUTH"] : [],
-    allowInsecureAuth: deps.allowInsecureAuth,
+    // Without material a STARTTLS sent anyway (it is hidden) would get smtp-server's example key.
+    disabledCommands: [...(kind === "mx" ? ["AUTH"] : []), ...(tls ? [] : ["STARTTLS"])],
+    allowInsecureAuth,
     onConnect(session, cb) {
       const ip = normalizeIp(session.remoteAddress);
       const n = (perIp.get(ip) ?? 0) + 1;
@@ -87,7 +99,7 @@ export async function startListener(deps: InboundDeps, kind: ListenerKind, host:
   patchConnections(server, {
     sessionTimeoutMs: deps.limits.sessionTimeoutMs,
     commandTimeoutMs: deps.limits.commandTimeoutMs,
-    hideAuthBeforeTls: kind === "submission" && !deps.allowInsecureAuth,
+    authNeedsTls: kind !== "mx" && !allowInsecureAuth,
     greetPauseMs: deps.limits.greetPauseMs,
   });
   server.on("error", (err) => log.warn({ err }, "smtp connection error"));
@@ -97,13 +109,15 @@ export async function startListener(deps: InboundDeps, kind: ListenerKind, host:
   });
   const addr = server.server.address();
   const actual = typeof addr === "object" && addr ? addr.port : port;
-  log.info({ host, port: actual }, "smtp listening");
+  const offer = listenerOffer(spec, tls);
+  log.info({ host, port: actual, ...offer }, "smtp listening");
+  if (offer.certificate?.expired) log.warn({ certificate: offer.certificate }, "smtp certificate expired");
   return {
     kind,
     port: actual,
     reloadTls() {
-      const t = deps.tls();
-      if (t) server.updateSecureContext({ key: t.key, cert: t.cert });
+      const t = spec.tls();
+      if (t && tls) server.updateSecureContext(serverTlsOptions(t)); // TLS is switched on or off only at start
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
@@ -119,7 +133,7 @@ export async function startListener(deps: InboundDeps, kind: ListenerKind, host:
  */
 function patchConnections(
   server: SMTPServer,
-  o: { sessionTimeoutMs: number; commandTimeoutMs: number; hideAuthBeforeTls: boolean; greetPauseMs: number },
+  o: { sessionTimeoutMs: number; commandTimeoutMs: number; authNeedsTls: boolean; greetPauseMs: number },
 ): void {
   const { sessionTimeoutMs, commandTimeoutMs } = o;
   const connections = (server as unknown as { connections: Set<Conn> }).connections;
@@ -141,7 +155,7 @@ function patchConnections(
       command.refresh(); // a reply ends a command; the next one gets a full deadline
       // smtp-server lists AUTH before STARTTLS (and refuses it with a bare 538): never offer it
       // in plaintext on submission, and refuse it with RFC 4954's 538 5.7.11.
-      if (o.hideAuthBeforeTls && !c.secure && Array.isArray(data)) data = data.filter((l) => !/^AUTH /.test(String(l)));
+      if (o.authNeedsTls && !c.secure && Array.isArray(data)) data = data.filter((l) => !/^AUTH /.test(String(l)));
       if (code === 538) return send(538, "5.7.11 encryption required for requested authentication mechanism", false);
       if (code === 421 && !c._ready && /You talk too soon$/.test(String(data))) {
         // An early talker (reliability A4): a permanent refusal with an enhanced code, then close.
@@ -150,6 +164,7 @@ function patchConnections(
       }
       send(code, data, typeof data === "string" && startsWithEnhancedCode(code, data) ? false : ctx);
     };
+    if (o.authNeedsTls) refuseAuthBeforeTls(c, send);
     refuseTlsOnPlaintext(c);
     c._socket?.once("close", () => {
       clearTimeout(session);
@@ -157,6 +172,20 @@ function patchConnections(
     });
     if (o.greetPauseMs !== 100) greetAfter(c, o.greetPauseMs);
     return add(c);
+  };
+}
+
+/**
+ * AUTH before TLS gets 538 5.7.11 (RFC 4954 §6) before any credentials are read. smtp-server
+ * refuses it only while it advertises STARTTLS, so without a certificate it would take a
+ * clear-text password; this check holds whatever the listener offers.
+ */
+function refuseAuthBeforeTls(c: Conn, send: Conn["send"]): void {
+  const auth = c.handler_AUTH.bind(c);
+  c.handler_AUTH = (command, callback) => {
+    if (c.secure) return auth(command, callback);
+    send(538, "5.7.11 encryption required for requested authentication mechanism", false);
+    callback();
   };
 }
 

@@ -7,6 +7,26 @@ import type { EventLog } from "../events/index.js";
 /** Which listener a session arrived on. */
 export type ListenerKind = "mx" | "submission" | "submissions";
 
+/** A PEM certificate chain and its private key. */
+export type CertificatePair = { key: string; cert: string };
+
+/**
+ * A listener's TLS material: the default certificate, and per-name ones chosen by the name the
+ * client asks for (SNI, exact match, lowercase).
+ */
+export type TlsMaterial = CertificatePair & { sni?: (CertificatePair & { names: string[] })[] };
+
+/** How one SMTP listener is started. */
+export type ListenerSpec = {
+  kind: ListenerKind;
+  host: string;
+  port: number;
+  /** Current TLS material, or null for none (no STARTTLS; a submissions listener refuses to start). */
+  tls: () => TlsMaterial | null;
+  /** Submission: accept AUTH before TLS (clear-text passwords). Never on by default. */
+  allowInsecureAuth?: boolean;
+};
+
 /** A recipient accepted at RCPT TO on the MX. */
 export type LocalRecipient = { accountId: number; address: string; rcptTo: string };
 
@@ -66,9 +86,6 @@ export type InboundDeps = {
     /** Pause before the greeting (early-talker detection); smtp-server's own is 100 ms. */
     greetPauseMs: number;
   };
-  /** Current TLS key and certificate (PEM), or null for no TLS. Called at listener start. */
-  tls: () => { key: string; cert: string } | null;
-  allowInsecureAuth: boolean;
   resolveRecipient: RecipientResolver;
   verify?: Verifier;
   simulate?: FailureCheck;

@@ -37,9 +37,8 @@ export function localserveConfig(f: LocalserveFlags): Config {
     log: { level: f.logLevel },
     smtp: {
       mx: listener(f.smtpPort),
-      submission: listener(f.submissionPort),
+      submission: { ...listener(f.submissionPort), allowInsecureAuth: true },
       submissions: listener(f.submissionsPort),
-      allowInsecureAuth: true,
       maxConnectionsPerIp: 1000,
       greetPause: "0s", // local clients only: no early-talker pause
     },

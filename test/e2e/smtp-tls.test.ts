@@ -38,11 +38,11 @@ describe("SMTP TLS, AUTH before TLS, deadlines", () => {
   before(async () => {
     const first = await makeCert("first.example.test");
     app = await startTestApp({
-      config: { smtp: { mx: { host: "127.0.0.1", port: 0 }, submission: { host: "127.0.0.1", port: 0 }, submissions: { enabled: false }, commandTimeout: "2s", maxMessageSize: 100000 } },
+      config: { smtp: { mx: { host: "127.0.0.1", port: 0 }, submission: { host: "127.0.0.1", port: 0, allowInsecureAuth: false }, submissions: { enabled: false }, commandTimeout: "2s", maxMessageSize: 100000 } },
       beforeStart: (d) => {
         writeFileSync(join(d, "tls.crt"), first.cert);
         writeFileSync(join(d, "tls.key"), first.key);
-        return { smtp: { tls: { certFile: join(d, "tls.crt"), keyFile: join(d, "tls.key") }, allowInsecureAuth: false } };
+        return { smtp: { tls: { certFile: join(d, "tls.crt"), keyFile: join(d, "tls.key") } } };
       },
     });
     dir = app.config.dataDir;

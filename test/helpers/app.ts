@@ -30,7 +30,7 @@ export async function startTestApp(
     log: { level: "silent" },
     database: { url: pg?.url ?? "", poolSize: 5 },
     smtp: deepMerge(
-      { mx: listener, submission: listener, submissions: { ...listener, enabled: false }, allowInsecureAuth: true, maxRecipients: 5, maxMessageSize: 100_000 },
+      { mx: listener, submission: { ...listener, allowInsecureAuth: true }, submissions: { ...listener, enabled: false }, maxRecipients: 5, maxMessageSize: 100_000 },
       (merged.smtp as Record<string, unknown>) ?? {},
     ),
     http: { enabled: true, host: "127.0.0.1", port: 0 },
@@ -42,7 +42,14 @@ export async function startTestApp(
     ],
     ...Object.fromEntries(Object.entries(merged).filter(([k]) => k !== "smtp")),
   });
-  const app = await startApp(config, silentLogger(), { resolver: createStaticResolver({}), ...o.overrides });
+  let app: RunningApp;
+  try {
+    app = await startApp(config, silentLogger(), { resolver: createStaticResolver({}), ...o.overrides });
+  } catch (err) {
+    await pg?.drop();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     ...app,
     config,
