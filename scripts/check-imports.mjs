@@ -11,7 +11,7 @@ const layers = {
   config: 1, log: 1, db: 1, "mail-auth": 1,
   auth: 2, store: 2, events: 2, queue: 2,
   inbound: 3, delivery: 3, webhooks: 3,
-  api: 4, websocket: 4,
+  api: 4, websocket: 4, ui: 4,
   app: 5, localserve: 5, cmd: 5,
 };
 const sameLayer = { message: ["smtp"], dsn: ["message", "smtp"], db: ["config", "log"], "mail-auth": ["dns"] };

@@ -1,5 +1,5 @@
 import { serve, type ServerType } from "@hono/node-server";
-import type { Hono } from "hono";
+import { Hono } from "hono";
 import type { EventStream } from "../websocket/index.js";
 
 /** The HTTP listener: the webapi (hono) plus the WebSocket upgrade for the event stream. */
@@ -23,4 +23,18 @@ export async function startHttp(o: { app: Hono; stream: EventStream; host: strin
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },
   };
+}
+
+/**
+ * One app for the listener: `/webapi` and below go to the webapi, everything else to the web
+ * interface when it is enabled (else the webapi answers its 404).
+ */
+export function routeHttp(api: Hono, ui: { fetch: Hono["fetch"] } | null): Hono {
+  if (!ui) return api;
+  const root = new Hono();
+  const toApi = (c: { req: { raw: Request }; env: unknown }) => api.fetch(c.req.raw, c.env);
+  root.all("/webapi", toApi);
+  root.all("/webapi/*", toApi);
+  root.all("*", (c) => ui.fetch(c.req.raw, c.env));
+  return root;
 }

@@ -12,12 +12,14 @@ import { startListener, type FailureCheck, type InboundDeps, type RecipientResol
 import { verifyIncoming, type TxtRecord } from "../mail-auth/index.js";
 import { parseMessage } from "../message/index.js";
 import { createWebhooks, type Webhooks } from "../webhooks/index.js";
-import { createEventMethods, createEventStream } from "../websocket/index.js";
+import { createUi } from "../ui/index.js";
+import { createEventMethods, createEventStream, createEventToken } from "../websocket/index.js";
 import { dkimProvider } from "./dkim.js";
-import { startHttp } from "./http.js";
+import { routeHttp, startHttp } from "./http.js";
 import { checkListenerTls, fileTls } from "./tls.js";
 import { storeRecipientResolver } from "./recipients.js";
 import { syncConfigAccounts } from "./sync.js";
+import { uiSessionKey } from "./ui-key.js";
 
 /** Postwire's version (User-Agent, index page). */
 export const version = "0.1.0";
@@ -43,6 +45,8 @@ export type AppOverrides = {
   webhooksAllowLoopback?: boolean;
   /** Runs after migrations, before listeners start (localserve creates its account here). */
   prepare?: (database: Database, m: { webhooks: Webhooks }) => Promise<void>;
+  /** The account the web interface shows without a login to loopback clients (localserve). */
+  uiOpenAccount?: () => number;
 };
 
 /** A running Postwire process. */
@@ -155,7 +159,21 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
         messageWebhooks: webhooks.methods.forMessage,
         methods: [...eventRoutes(createEventMethods({ database, eventLog, clock })), ...webhookRoutes(webhooks.methods)],
       });
-      const http = await startHttp({ app: api, stream, host: config.http.host, port: config.http.port });
+      const ui = config.ui.enabled
+        ? createUi({
+            database,
+            log,
+            clock,
+            limiter,
+            version,
+            sessionKey: uiSessionKey(config.dataDir),
+            sessionLifetimeMs: durationMs(config.ui.sessionLifetime),
+            openAccount: o.uiOpenAccount,
+            mintEventToken: async (accountId, origin, sourceIp) =>
+              (await createEventToken({ db: database.db, clock }, accountId, { addresses: [], kinds: [], origin, sourceIp, validSeconds: 3600 })).token,
+          })
+        : null;
+      const http = await startHttp({ app: routeHttp(api, ui), stream, host: config.http.host, port: config.http.port });
       stops.push(() => http.close());
       ports.http = http.port;
     }

@@ -183,6 +183,18 @@ export const configSchema = z.object({
     })
     .prefault({})
     .describe("HTTP listener for /webapi/v0/ and the event WebSocket."),
+  ui: z
+    .object({
+      enabled: z
+        .boolean()
+        .default(true)
+        .describe(
+          "Whether the web interface (inbox, message view) is served at / on the HTTP listener. People log in with an account address and password; the session is a signed cookie (key in <dataDir>/ui-session.key) and every change is checked against a per-session CSRF token.",
+        ),
+      sessionLifetime: duration("12h", "How long a login to the web interface lasts."),
+    })
+    .prefault({})
+    .describe("The web interface for reading the mail the server holds."),
   queue: z
     .object({
       concurrency: z.number().int().min(1).default(10).describe("Outgoing deliveries in flight."),

@@ -15,6 +15,7 @@ export function banner(app: RunningApp & { webhookConfig?: WebhookConfigView | n
   if (p.submission) lines.push(`  submission:   smtp://${u}:${localAccount.password}@${host}:${p.submission} (plain or STARTTLS)`);
   if (p.submissions) lines.push(`  submissions:  smtps://${u}:${localAccount.password}@${host}:${p.submissions} (TLS, self-signed)`);
   if (p.http) {
+    lines.push(`  web:          http://${host}:${p.http}/ (inbox, no login on loopback)`);
     lines.push(`  webapi:       http://${host}:${p.http}/webapi/v0/ (basic auth ${localAccount.address}:${localAccount.password})`);
     lines.push(`  events:       ws://${host}:${p.http}/webapi/v0/events`);
   }

@@ -53,6 +53,8 @@ export async function startLocalserve(flags: LocalserveFlags, log: Logger): Prom
       );
     },
     resolveRecipient: () => catchAllResolver(() => accountId),
+    // The web interface opens on the catch-all account for loopback clients, as mox localserve's.
+    uiOpenAccount: () => accountId,
     simulate: createFailureSimulator().check,
     // Every outgoing message, whatever its destination, is delivered back to our own MX.
     deliveryTarget: (ports) => async () => [{ host: "127.0.0.1", port: ports.smtp ?? flags.smtpPort }],

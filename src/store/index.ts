@@ -29,5 +29,13 @@ export {
   type NewMessage,
 } from "./messages.js";
 export { listMessageSummaries, type MessageSummary, type MessageFilter, type SummaryAddress } from "./summaries.js";
+export {
+  listMailboxPage,
+  countUnread,
+  deleteMailboxMessages,
+  mailboxCounts,
+  type MailboxRow,
+  type MailboxPageFilter,
+} from "./mailbox-page.js";
 export { StoreError } from "./errors.js";
 export type { Envelope, MailboxRole, AccountSettings } from "../db/schema/index.js";
