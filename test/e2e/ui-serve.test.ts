@@ -3,6 +3,7 @@
 // page, body, part or action reaches another account's mail.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { connect } from "node:net";
 import nodemailer from "nodemailer";
 import { testPassword, startTestApp, type TestApp } from "../helpers/app.js";
 
@@ -38,7 +39,7 @@ describe("ui: serve mode (login, CSRF, account isolation)", () => {
   }
 
   before(async () => {
-    app = await startTestApp();
+    app = await startTestApp({ config: { smtp: { maxMessageSize: 2_000_000 } } });
     base = `http://127.0.0.1:${app.ports.http}`;
     await deliver("alice@example.test", "for alice one");
     await deliver("alice@example.test", "for alice two");
@@ -127,6 +128,75 @@ describe("ui: serve mode (login, CSRF, account isolation)", () => {
     const out = await post("/ui/logout", { csrf: aliceCsrf });
     assert.equal(out.status, 303);
     assert.match(out.headers.get("set-cookie") ?? "", /Max-Age=0/i);
+  });
+});
+
+describe("ui: bad input is displayed safely", () => {
+  let app: TestApp;
+  let base: string;
+  let cookie = "";
+  before(async () => {
+    app = await startTestApp({ config: { smtp: { maxMessageSize: 2_000_000 } } });
+    base = `http://127.0.0.1:${app.ports.http}`;
+    const r = await fetch(base + "/ui/login", { method: "POST", body: new URLSearchParams({ address: "carol@other.test", password: testPassword }), redirect: "manual" });
+    cookie = r.headers.get("set-cookie")!.split(";")[0]!;
+  });
+  after(async () => app?.cleanup());
+
+  /** Sends exact bytes as DATA over a plain socket (what a broken client would send). */
+  async function sendRaw(data: Buffer): Promise<void> {
+    const s = connect(app.ports.smtp!, "127.0.0.1");
+    let buf = "";
+    const next = () => new Promise<string>((resolve) => {
+      const check = () => {
+        const m = /^(?:\d{3}-.*\r\n)*\d{3} .*\r\n/.exec(buf);
+        if (!m) return void s.once("data", (d: Buffer) => ((buf += d.toString("latin1")), check()));
+        buf = buf.slice(m[0].length);
+        resolve(m[0]);
+      };
+      check();
+    });
+    await next();
+    for (const cmd of ["EHLO client.test", "MAIL FROM:<x@remote.test>", "RCPT TO:<carol@other.test>", "DATA"]) {
+      s.write(cmd + "\r\n");
+      await next();
+    }
+    s.write(Buffer.concat([data, Buffer.from("\r\n.\r\n")]));
+    assert.match(await next(), /^250/);
+    s.end("QUIT\r\n");
+  }
+
+  async function lastMessagePage(): Promise<string> {
+    const list = await (await fetch(base + "/", { headers: { cookie } })).text();
+    const id = /data-id="(\d+)"/.exec(list)![1];
+    const r = await fetch(`${base}/ui/message/${id}`, { headers: { cookie } });
+    assert.equal(r.status, 200);
+    return r.text();
+  }
+
+  it("shows non-UTF-8 bytes and broken MIME without failing, escaped", async () => {
+    await sendRaw(Buffer.concat([
+      Buffer.from("From: <b>bad</b> <x@remote.test>\r\nSubject: broken \xff\xfe mime\r\nContent-Type: multipart/mixed; boundary=zz\r\n\r\n--zz\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nbytes: ", "latin1"),
+      Buffer.from([0xc3, 0x28, 0xff, 0x00, 0x3c, 0x73, 0x63, 0x72, 0x69, 0x70, 0x74, 0x3e]),
+      Buffer.from("\r\n--zz\r\nContent-Type: text/html\r\n\r\n<script>x()</script", "latin1"),
+    ]));
+    const page = await lastMessagePage();
+    assert.doesNotMatch(page, /<script>/, "no markup from the message reaches the page");
+    assert.doesNotMatch(page, /<b>bad/);
+    assert.match(page, /broken/);
+  });
+
+  it("cuts a huge body and the raw source at 256 KiB, with a link to the whole raw message", async () => {
+    const line = "0123456789".repeat(7) + "\r\n";
+    await sendRaw(Buffer.from(`From: big@remote.test\r\nSubject: huge\r\nContent-Type: text/plain\r\n\r\n${line.repeat(20_000)}`));
+    const page = await lastMessagePage();
+    assert.ok(page.length < 1_000_000, `page is ${page.length} bytes`);
+    assert.match(page, /Shown: the first 262 kB/);
+    const id = /data-id="(\d+)"/.exec(page)![1];
+    assert.match(page, new RegExp(`href="/ui/message/${id}/raw">Show raw`));
+    const raw = await fetch(`${base}/ui/message/${id}/raw`, { headers: { cookie } });
+    assert.ok((await raw.arrayBuffer()).byteLength > 1_400_000);
+    assert.match(raw.headers.get("content-security-policy") ?? "", /^sandbox/);
   });
 });
 
