@@ -188,6 +188,15 @@ CREATE TABLE "webhooks" (
 	"keep_until" timestamp (3) with time zone
 );
 --> statement-breakpoint
+CREATE TABLE "send_idempotency" (
+	"account_id" bigint NOT NULL,
+	"key" text NOT NULL,
+	"request_hash" text NOT NULL,
+	"response" text NOT NULL,
+	"created_at" timestamp (3) with time zone NOT NULL,
+	CONSTRAINT "send_idempotency_account_id_key_pk" PRIMARY KEY("account_id","key")
+);
+--> statement-breakpoint
 ALTER TABLE "outbound_messages" ADD CONSTRAINT "outbound_messages_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "outbound_messages" ADD CONSTRAINT "outbound_messages_raw_id_outbound_raws_id_fk" FOREIGN KEY ("raw_id") REFERENCES "public"."outbound_raws"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "outgoing_recipients" ADD CONSTRAINT "outgoing_recipients_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -200,6 +209,7 @@ ALTER TABLE "messages" ADD CONSTRAINT "messages_mailbox_id_mailboxes_id_fk" FORE
 ALTER TABLE "event_tokens" ADD CONSTRAINT "event_tokens_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "webhook_configs" ADD CONSTRAINT "webhook_configs_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "webhooks" ADD CONSTRAINT "webhooks_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "send_idempotency" ADD CONSTRAINT "send_idempotency_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "outbound_from_id_idx" ON "outbound_messages" USING btree ("from_id") WHERE "outbound_messages"."from_id" <> '';--> statement-breakpoint
 CREATE INDEX "outbound_account_status_idx" ON "outbound_messages" USING btree ("account_id","status","id");--> statement-breakpoint
 CREATE INDEX "outbound_recipient_idx" ON "outbound_messages" USING btree (lower("recipient"),"last_activity");--> statement-breakpoint
@@ -221,4 +231,5 @@ CREATE INDEX "event_tokens_account_idx" ON "event_tokens" USING btree ("account_
 CREATE INDEX "webhooks_account_idx" ON "webhooks" USING btree ("account_id","id");--> statement-breakpoint
 CREATE INDEX "webhooks_job_idx" ON "webhooks" USING btree ("job_id") WHERE "webhooks"."job_id" is not null;--> statement-breakpoint
 CREATE INDEX "webhooks_pending_msg_idx" ON "webhooks" USING btree ("queue_msg_id") WHERE "webhooks"."status" = 'pending';--> statement-breakpoint
-CREATE INDEX "webhooks_keep_until_idx" ON "webhooks" USING btree ("keep_until") WHERE "webhooks"."keep_until" is not null;
+CREATE INDEX "webhooks_keep_until_idx" ON "webhooks" USING btree ("keep_until") WHERE "webhooks"."keep_until" is not null;--> statement-breakpoint
+CREATE INDEX "send_idempotency_created_idx" ON "send_idempotency" USING btree ("created_at");

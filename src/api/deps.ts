@@ -12,8 +12,8 @@ import type { WebhookSummary } from "../webhooks/index.js";
 import type { ParseResult } from "../message/index.js";
 import type { ApiMethod } from "./registry.js";
 
-/** The parts of the delivery service the webapi calls (submit, limits, suppressions, queue admin, wake). */
-export type DeliveryApi = Pick<Delivery, "submit" | "checkSendLimits" | "suppressions" | "admin" | "wake">;
+/** The parts of the delivery service the webapi calls (submit, limits, suppressions, idempotency keys, queue admin, wake). */
+export type DeliveryApi = Pick<Delivery, "submit" | "checkSendLimits" | "suppressions" | "idempotency" | "admin" | "wake">;
 
 /** Dependencies of {@link createApi}. */
 export type ApiDeps = {

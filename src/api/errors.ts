@@ -23,6 +23,8 @@ export const apiErrorCodes = [
   // Postwire extensions (docs/api.md).
   "queueMsgNotFound",
   "notQueued",
+  "badIdempotencyKey",
+  "idempotencyConflict",
 ] as const;
 
 /** One of {@link apiErrorCodes}. */

@@ -32,7 +32,7 @@ export type Message = Infer<typeof messageT>;
 export const fileT = t.struct("File", { Name: t.string, ContentType: t.string, ContentID: t.string, Data: t.string });
 export type File = Infer<typeof fileT>;
 
-/** mox `webapi.SendRequest`: Message flattened, then the sending options. */
+/** mox `webapi.SendRequest`: Message flattened, then the sending options, then Postwire's extensions. */
 export const sendRequestT = t.struct("SendRequest", {
   ...messageFields,
   Extra: t.map(t.string),
@@ -43,6 +43,9 @@ export const sendRequestT = t.struct("SendRequest", {
   RequireTLS: t.nullable(t.bool),
   FutureRelease: t.nullable(t.time),
   SaveSent: t.bool,
+  // Postwire extensions (docs/api.md), after mox's fields.
+  /** Up to 256 characters: a repeat within 24 h returns the first answer and queues nothing. */
+  IdempotencyKey: t.string,
 });
 export type SendRequest = Infer<typeof sendRequestT>;
 

@@ -10,6 +10,7 @@ import { startRunner, type Runner } from "../queue/index.js";
 import { createAdmin } from "./admin.js";
 import { createDeliveryHandler } from "./handler.js";
 import { handleIncoming } from "./incoming.js";
+import { idempotencyKeys } from "./idempotency.js";
 import { checkSendLimits } from "./limits.js";
 import { startCleanup, type Cleanup } from "./retire.js";
 import { deliveryJobKind, submit } from "./submit.js";
@@ -37,6 +38,7 @@ export type {
 } from "./types.js";
 export { DeliveryError, deliveryErrorCodes, type DeliveryErrorCode } from "./errors.js";
 export { isImmediateBlock } from "./suppressions.js";
+export { idempotencyTtlMs, type IdempotencyKeys, type IdempotentAnswer } from "./idempotency.js";
 export { deliveryJobKind } from "./submit.js";
 
 /**
@@ -53,6 +55,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     checkSendLimits: (db, account, recipients) => checkSendLimits(db, account, recipients, new Date(ctx.clock.now())),
     handleIncoming: (tx, m) => handleIncoming(ctx, tx, m),
     suppressions: suppressionList,
+    idempotency: idempotencyKeys,
     admin: createAdmin(ctx, wake),
     async start() {
       if (runner) return;

@@ -5,6 +5,7 @@ import type { DeliveryResult, OutboundStatus } from "../db/schema/index.js";
 import type { Resolver } from "../dns/index.js";
 import type { Account } from "../store/index.js";
 import type { EventLog } from "../events/index.js";
+import type { IdempotencyKeys } from "./idempotency.js";
 
 export type { DeliveryResult, OutboundStatus };
 
@@ -151,6 +152,8 @@ export type Delivery = {
   checkSendLimits(db: DbOrTx, account: number | Account, recipients: string[]): Promise<SendLimit>;
   handleIncoming(tx: Tx, m: IncomingOffer): Promise<boolean>;
   suppressions: Suppressions;
+  /** Send's idempotency keys. */
+  idempotency: IdempotencyKeys;
   admin: QueueAdmin;
   start(): Promise<void>;
   stop(): Promise<void>;

@@ -13,6 +13,7 @@ import { sendRequestT, sendResultT, type NameAddress, type SendRequest } from ".
 import { isZeroTime } from "../wire.js";
 import { sharedGroupCommit } from "../../db/index.js";
 import { composeSend, sentCopy, type ComposeSettings } from "./send-compose.js";
+import { isIdempotentRepeat, priorAnswer, sendIdempotency, type SendIdempotency } from "./send-idempotency.js";
 
 /** Statement budget of Send's transaction. */
 const sendBudgetMs = 30_000;
@@ -49,6 +50,23 @@ export function sendRoutes(deps: ApiDeps): ApiMethod[] {
   }
 
   async function send(call: CallContext, req: SendRequest) {
+    // A repeat of an answered IdempotencyKey gets the first answer before any other check.
+    const idem = sendIdempotency(call, req);
+    const keys = deps.delivery.idempotency;
+    const prior = idem && (await priorAnswer(keys, db, call.account.id, idem, new Date(deps.clock.now())));
+    if (prior) return prior;
+    try {
+      return await sendOnce(call, req, idem);
+    } catch (err) {
+      // A concurrent Send with the same key committed first: this one rolled back; answer as it did.
+      if (!idem || !isIdempotentRepeat(err)) throw err;
+      const answer = await priorAnswer(keys, db, call.account.id, idem, new Date(deps.clock.now()));
+      if (!answer) throw err;
+      return answer;
+    }
+  }
+
+  async function sendOnce(call: CallContext, req: SendRequest, idem: SendIdempotency | null) {
     if (req.Text === "" && req.HTML === "") throw new ApiError("missingBody", "at least text or html body required");
     if (req.From.length > 1) throw new ApiError("multipleFrom", "multiple from-addresses not allowed");
     const from: NameAddress = req.From[0] ?? { Name: call.account.fullName, Address: call.loginAddress };
@@ -74,7 +92,7 @@ export function sendRoutes(deps: ApiDeps): ApiMethod[] {
     // Concurrent Sends share one transaction (group commit). A stalled database ends in a
     // rollback and 503, never in a commit after the client gave up (reliability E7), as on the
     // SMTP side: the batch runs under the statement budget.
-    const submitted = await sharedGroupCommit(db, sendBudgetMs).run(async (tx) => {
+    const result = await sharedGroupCommit(db, sendBudgetMs).run(async (tx) => {
       const subs = await deps.delivery.submit(tx, {
         accountId: call.account.id,
         account: call.account,
@@ -104,13 +122,15 @@ export function sendRoutes(deps: ApiDeps): ApiMethod[] {
           flags: ["\\seen", "$notjunk"],
         });
       }
-      return subs;
+      const answer = { MessageID: composed.messageId, Submissions: subs.map((s) => ({ Address: s.address, QueueMsgID: s.queueMsgId, FromID: s.fromId })) };
+      if (idem) {
+        const stored = { requestHash: idem.hash, response: JSON.stringify(answer), createdAt: new Date(deps.clock.now()) };
+        await deps.delivery.idempotency.record(tx, call.account.id, idem.key, stored);
+      }
+      return answer;
     });
     deps.delivery.wake();
-    return {
-      MessageID: composed.messageId,
-      Submissions: submitted.map((s) => ({ Address: s.address, QueueMsgID: s.queueMsgId, FromID: s.fromId })),
-    };
+    return result;
   }
 
   return [

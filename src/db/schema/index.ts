@@ -5,3 +5,4 @@ export * from "./queue.js";
 export * from "./delivery.js";
 export * from "./websocket.js";
 export * from "./webhooks.js";
+export * from "./sender.js";
