@@ -74,9 +74,9 @@ describe("ui: inbox and message view in a browser (localserve)", { skip: !exists
     await page.waitForFunction(() => (globalThis as unknown as Doc).document.title.startsWith("(2) Inbox"));
     // Newest first.
     assert.match(await page.locator("li.msg").first().innerText(), /Password reset/);
-    await page.screenshot({ path: `${shots}inbox-1280.png` });
+    await page.screenshot({ path: `${shots}inbox-1280.png`, animations: "disabled", clip: { x: 0, y: 0, width: 1280, height: 380 } });
     await page.setViewportSize({ width: 390, height: 800 });
-    await page.screenshot({ path: `${shots}inbox-390.png` });
+    await page.screenshot({ path: `${shots}inbox-390.png`, animations: "disabled", clip: { x: 0, y: 0, width: 390, height: 520 } });
     await page.close();
   });
 
@@ -98,7 +98,7 @@ describe("ui: inbox and message view in a browser (localserve)", { skip: !exists
     assert.equal(await frame.locator("#marker").textContent(), "script did not run");
     // Submitting the form inside the frame is refused by its CSP (form-action 'none').
     await frame.locator("#go").click();
-    await page.screenshot({ path: `${shots}message-1280.png`, fullPage: false });
+    await page.screenshot({ path: `${shots}message-1280.png`, animations: "disabled" });
     // Reading the message marked it read (the script posted it above).
     await page.goto(`${base}/`);
     assert.equal(await page.locator("li.msg.unread", { hasText: "Hostile newsletter" }).count(), 0);
