@@ -81,6 +81,7 @@ export async function startLocalserveProc(o: { args?: string[]; env?: Record<str
         }
       };
       child.stdout!.on("data", check);
+      child.stderr!.on("data", check); // the banner goes to stderr, the log to stdout
       child.once("exit", (code) => {
         clearTimeout(t);
         reject(new Error(`server exited with ${code}:\n${out}`));
