@@ -1,11 +1,17 @@
 import { serve, type ServerType } from "@hono/node-server";
 import { Hono } from "hono";
 import type { EventStream } from "../websocket/index.js";
+import type { OpsHandler } from "./ops.js";
 
-/** The HTTP listener: the webapi (hono) plus the WebSocket upgrade for the event stream. */
-export async function startHttp(o: { app: Hono; stream: EventStream; host: string; port: number }): Promise<{ port: number; close(): Promise<void> }> {
+/**
+ * The HTTP listener: the webapi (hono) plus the WebSocket upgrade for the event stream, and the
+ * operations endpoints (/metrics, /healthz, /readyz) when `ops` is given.
+ */
+export async function startHttp(o: { app: Hono; stream: EventStream; host: string; port: number; ops?: OpsHandler }): Promise<{ port: number; close(): Promise<void> }> {
+  const ops = o.ops;
+  const fetch = ops ? (req: Request, env: unknown) => ops(req) ?? o.app.fetch(req, env) : o.app.fetch;
   const server: ServerType = await new Promise((resolve, reject) => {
-    const s = serve({ fetch: o.app.fetch, hostname: o.host, port: o.port }, () => resolve(s));
+    const s = serve({ fetch, hostname: o.host, port: o.port }, () => resolve(s));
     s.once("error", reject);
   });
   // Slow-loris bodies and headers are cut; webapi long polls last up to 60 s.

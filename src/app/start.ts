@@ -11,11 +11,14 @@ import { createEventLog, type EventLog } from "../events/index.js";
 import { startListener, type FailureCheck, type InboundDeps, type RecipientResolver, type TlsMaterial } from "../inbound/index.js";
 import { verifyIncoming, type TxtRecord } from "../mail-auth/index.js";
 import { parseMessage } from "../message/index.js";
+import type { Metrics } from "../metrics/index.js";
 import { createWebhooks, type Webhooks } from "../webhooks/index.js";
 import { createUi } from "../ui/index.js";
 import { createEventMethods, createEventStream, createEventToken } from "../websocket/index.js";
 import { dkimProvider } from "./dkim.js";
 import { routeHttp, startHttp } from "./http.js";
+import { appMetrics, metricsToken, observeDatabase, readiness, reportingLimiter } from "./observe.js";
+import { createOpsHandler, startOpsListener } from "./ops.js";
 import { checkListenerTls, fileTls } from "./tls.js";
 import { storeRecipientResolver } from "./recipients.js";
 import { syncConfigAccounts } from "./sync.js";
@@ -55,7 +58,9 @@ export type RunningApp = {
   eventLog: EventLog;
   delivery: Delivery;
   webhooks: Webhooks;
-  ports: { smtp: number | null; submission: number | null; submissions: number | null; http: number | null };
+  /** Bound ports; `ops` is the separate listener of /metrics, /healthz and /readyz (config `metrics.listener`). */
+  ports: { smtp: number | null; submission: number | null; submissions: number | null; http: number | null; ops: number | null };
+  metrics: Metrics;
   /** Re-reads the TLS certificate and key for new SMTP sessions (SIGHUP); open sessions continue. */
   reloadTls(): void;
   stop(): Promise<void>;
@@ -68,13 +73,17 @@ export type RunningApp = {
 export async function startApp(config: Config, log: Logger, o: AppOverrides = {}): Promise<RunningApp> {
   const clock = o.clock ?? systemClock;
   const stops: (() => Promise<void>)[] = [];
+  let listening = false; // readiness: listeners bound and not stopping
   const stopAll = async () => {
+    listening = false;
     for (const s of stops.reverse()) await s().catch((err: unknown) => log.warn({ err }, "stop failed"));
   };
   // Certificates are read (and a listener needing one without it refused) before anything opens.
   const tlsFiles = o.tls ? null : fileTls(config);
   if (tlsFiles) checkListenerTls(config, tlsFiles);
   try {
+    const metrics = appMetrics(config);
+    const token = metricsToken(config);
     const database = await openDatabase({
       url: process.env.DATABASE_URL || config.database.url,
       dataDir: config.dataDir,
@@ -82,11 +91,13 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
       log,
     });
     stops.push(() => database.close());
+    observeDatabase(metrics, database, config.database.poolSize);
     const eventLog = await createEventLog({ database, log: log.child({ module: "events" }) });
     stops.push(() => eventLog.close());
     const webhooks = createWebhooks({
       database,
       log,
+      metrics,
       clock,
       eventLog,
       version,
@@ -106,11 +117,13 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
     await o.prepare?.(database, { webhooks });
     const limiter = createAuthLimiter(clock, config.authLimits);
     const resolver = o.resolver ?? createNodeResolver();
-    const ports: RunningApp["ports"] = { smtp: null, submission: null, submissions: null, http: null };
+    const ports: RunningApp["ports"] = { smtp: null, submission: null, submissions: null, http: null, ops: null };
+    const ops = createOpsHandler({ metrics, token, readiness: readiness(database, () => listening) });
 
     const delivery = createDelivery({
       database,
       log,
+      metrics,
       clock,
       eventLog,
       resolver,
@@ -122,7 +135,7 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
       dkim: await dkimProvider(config.dataDir, log),
     });
 
-    const inboundDeps = buildInboundDeps(config, log, { database, clock, eventLog, limiter, resolver, delivery }, o);
+    const inboundDeps = buildInboundDeps(config, log, { database, clock, eventLog, limiter: reportingLimiter(limiter, "smtp", log, metrics), resolver, delivery, metrics }, o);
     const smtpListeners: { reloadTls(): void }[] = [];
     const listeners = [
       ["smtp", "mx", config.smtp.mx],
@@ -144,14 +157,15 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
     }
 
     if (config.http.enabled) {
-      const stream = createEventStream({ database, eventLog, log: log.child({ module: "websocket" }), clock, limiter, limits: config.http.events });
+      const stream = createEventStream({ database, eventLog, log: log.child({ module: "websocket" }), clock, limiter: reportingLimiter(limiter, "events", log, metrics), limits: config.http.events });
+      metrics.setSources({ streamSubscribers: () => stream.stats().connections });
       const api = createApi({
         database,
         log,
         clock,
         eventLog,
         delivery,
-        limiter,
+        limiter: reportingLimiter(limiter, "webapi", log, metrics),
         hostname: config.hostname,
         maxRequestSize: config.http.maxRequestSize,
         maxMessageSize: config.smtp.maxMessageSize,
@@ -164,7 +178,7 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
             database,
             log,
             clock,
-            limiter,
+            limiter: reportingLimiter(limiter, "ui", log, metrics),
             version,
             sessionKey: uiSessionKey(config.dataDir),
             sessionLifetimeMs: durationMs(config.ui.sessionLifetime),
@@ -173,9 +187,14 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
               (await createEventToken({ db: database.db, clock }, accountId, { addresses: [], kinds: [], origin, sourceIp, validSeconds: 3600 })).token,
           })
         : null;
-      const http = await startHttp({ app: routeHttp(api, ui), stream, host: config.http.host, port: config.http.port });
+      const http = await startHttp({ app: routeHttp(api, ui), stream, host: config.http.host, port: config.http.port, ops: config.metrics.listener.enabled ? undefined : ops });
       stops.push(() => http.close());
       ports.http = http.port;
+    }
+    if (config.metrics.listener.enabled) {
+      const l = await startOpsListener(ops, config.metrics.listener.host, config.metrics.listener.port);
+      stops.push(() => l.close());
+      ports.ops = l.port;
     }
 
     await delivery.start();
@@ -195,7 +214,8 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
     // message is parsed on this thread), so the first message does not pay for loading it and
     // start-up does not wait for it either.
     void parseMessage(Buffer.from("Subject: warm-up\r\n\r\n"));
-    return { database, eventLog, delivery, webhooks, ports, reloadTls, stop: stopAll };
+    listening = true;
+    return { database, eventLog, delivery, webhooks, ports, metrics, reloadTls, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;
@@ -205,12 +225,13 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
 function buildInboundDeps(
   config: Config,
   log: Logger,
-  m: { database: Database; clock: Clock; eventLog: EventLog; limiter: ReturnType<typeof createAuthLimiter>; resolver: Resolver; delivery: Delivery },
+  m: { database: Database; clock: Clock; eventLog: EventLog; limiter: ReturnType<typeof createAuthLimiter>; resolver: Resolver; delivery: Delivery; metrics: Metrics },
   o: AppOverrides,
 ): InboundDeps {
   return {
     database: m.database,
     log: log.child({ module: "inbound" }),
+    metrics: m.metrics,
     clock: m.clock,
     eventLog: m.eventLog,
     limiter: m.limiter,

@@ -195,6 +195,30 @@ export const configSchema = z.object({
     })
     .prefault({})
     .describe("The web interface for reading the mail the server holds."),
+  metrics: z
+    .object({
+      enabled: z
+        .boolean()
+        .default(true)
+        .describe("Prometheus metrics at /metrics (prom-client). /healthz and /readyz are served either way."),
+      tokenFile: z
+        .string()
+        .default("")
+        .describe("File holding a bearer token that /metrics requires (Authorization: Bearer <token>); empty: no token."),
+      listener: z
+        .object({
+          enabled: z
+            .boolean()
+            .default(false)
+            .describe("Serve /metrics, /healthz and /readyz on a listener of their own; false: on the http listener."),
+          host: z.string().default("127.0.0.1").describe("Address to listen on."),
+          port: z.number().int().min(0).max(65535).default(9464).describe("TCP port."),
+        })
+        .prefault({})
+        .describe("A separate listener for the operations endpoints (keeps them off the webapi's address)."),
+    })
+    .prefault({})
+    .describe("Metrics and health endpoints (docs/operations.md lists every metric)."),
   queue: z
     .object({
       concurrency: z.number().int().min(1).default(10).describe("Outgoing deliveries in flight."),

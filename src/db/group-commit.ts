@@ -95,6 +95,8 @@ export function createGroupCommit(db: Db, o: GroupCommitOptions): GroupCommit {
   async function runBatch(batch: Item[]): Promise<void> {
     let values: unknown[] = [];
     let xid: string | null = null;
+    const t0 = performance.now();
+    const observe = (ok: boolean) => commitObservers.get(db)?.((performance.now() - t0) / 1000, batch.length, ok);
     try {
       await db.transaction(async (tx) => {
         // drizzle queries start when then() is called. Its failure is kept, not left unhandled
@@ -114,12 +116,15 @@ export function createGroupCommit(db: Db, o: GroupCommitOptions): GroupCommit {
       // The connection died after every work was done: the COMMIT may have reached the disk
       // though its answer never came. Ask the database before telling anyone it failed.
       if (xid !== null && values.length === batch.length && commitUnknown(e) && (await committed(xid))) {
+        observe(true);
         batch.forEach((it, i) => it.resolve(values[i]));
         return;
       }
+      observe(false);
       settleFailed(batch, e);
       return;
     }
+    observe(true);
     batch.forEach((it, i) => it.resolve(values[i]));
   }
 
@@ -164,6 +169,15 @@ export function createGroupCommit(db: Db, o: GroupCommitOptions): GroupCommit {
       });
     },
   };
+}
+
+/** Called after each group-commit transaction: its duration, its number of works, whether it committed. */
+export type CommitObserver = (seconds: number, works: number, ok: boolean) => void;
+const commitObservers = new WeakMap<Db, CommitObserver>();
+
+/** Reports every group-commit transaction on `db` to `fn` (metrics); one observer per database. */
+export function observeCommits(db: Db, fn: CommitObserver): void {
+  commitObservers.set(db, fn);
 }
 
 const shared = new WeakMap<Db, Map<number | undefined, GroupCommit>>();

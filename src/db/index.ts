@@ -6,7 +6,8 @@
 export { openDatabase, type Database, type Db, type Tx, type DbOrTx, type OpenOptions } from "./open.js";
 export { runMigrations, migrationsFolder } from "./migrate.js";
 export { templateDir, preparePgliteDir } from "./template.js";
-export { createGroupCommit, sharedGroupCommit, type GroupCommit, type GroupCommitOptions } from "./group-commit.js";
+export { createGroupCommit, observeCommits, sharedGroupCommit, type CommitObserver, type GroupCommit, type GroupCommitOptions } from "./group-commit.js";
+export { checkDatabase, connectionStats, type DatabaseCheck } from "./health.js";
 export { jsonIds, placeholderValue, statement, type Statement } from "./statements.js";
 export { DataDirLockedError, DatabaseOpenError, sqlState } from "./errors.js";
 export * as schema from "./schema/index.js";

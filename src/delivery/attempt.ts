@@ -4,6 +4,7 @@
 import DKIM from "nodemailer/lib/dkim";
 import { faultPoint } from "../fault/index.js";
 import { formatAddress, needsSmtpUtf8, parseAddress } from "../smtp/index.js";
+import { logNoRoute, observedAttempt } from "./observe.js";
 import { loadRaw, type OutboundRow } from "./queries.js";
 import { deliverToHost, type HostError, type HostResult, type Remote, type Reply } from "./smtp-client.js";
 import { route, type Hop } from "./target.js";
@@ -26,6 +27,7 @@ export async function attemptDelivery(ctx: Ctx, rows: OutboundRow[], raw?: Buffe
   const where = await route(row0.recipientDomain, { resolver: ctx.resolver, target: ctx.target });
   if (where.hops.length === 0) {
     const e = where as { permanent: boolean; error: string };
+    logNoRoute(ctx, rows, e);
     return rows.map(() => fail(e.permanent, null, e.error));
   }
   const message = await sign(ctx, row0.msgFrom, raw);
@@ -36,7 +38,7 @@ export async function attemptDelivery(ctx: Ctx, rows: OutboundRow[], raw?: Buffe
     message,
     requireTls: row0.requireTls,
   };
-  const r = await tryHops(where.hops, (hop, noTls) => deliverToHost({ ...base, hop, noTls }));
+  const r = await tryHops(where.hops, (hop, noTls) => observedAttempt(ctx, rows, hop, noTls, () => deliverToHost({ ...base, hop, noTls })));
   if (r.kind === "sent") {
     await faultPoint("delivery.after-remote-250"); // FAULT (test/torture): the MX said 250, outcome not recorded
     return r.outcomes.map((o) => ({ ...(o.ok ? delivered(o.reply) : fail(o.reply.code >= 500, o.reply, o.error)), remote: r.remote }));

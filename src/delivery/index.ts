@@ -66,6 +66,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
         kinds: [deliveryJobKind],
         handler: createDeliveryHandler(ctx),
         concurrency: ctx.concurrency,
+        metrics: ctx.metrics,
       });
       cleanup = startCleanup(ctx);
     },

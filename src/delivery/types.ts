@@ -5,6 +5,7 @@ import type { DeliveryResult, OutboundStatus } from "../db/schema/index.js";
 import type { Resolver } from "../dns/index.js";
 import type { Account } from "../store/index.js";
 import type { EventLog } from "../events/index.js";
+import type { Metrics } from "../metrics/index.js";
 import type { IdempotencyKeys } from "./idempotency.js";
 
 export type { DeliveryResult, OutboundStatus };
@@ -19,6 +20,8 @@ export type DkimKey = { domainName: string; keySelector: string; privateKey: str
 export type DeliveryDeps = {
   database: Database;
   log: Logger;
+  /** Attempt counters (absent: none). */
+  metrics?: Metrics;
   clock: Clock;
   eventLog: EventLog;
   resolver: Resolver;

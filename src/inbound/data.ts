@@ -4,6 +4,7 @@ import { hasBareCrOrLf, ParseLimitError, readHeaderFields } from "../message/ind
 import { smtpError, SmtpError } from "../smtp/index.js";
 import { acceptIncoming } from "./accept.js";
 import { simulated } from "./envelope.js";
+import { logAccepted } from "./observe.js";
 import { stateOf, type SessionState } from "./state.js";
 import { acceptSubmission } from "./submit.js";
 import type { InboundDeps, ListenerKind } from "./types.js";
@@ -61,9 +62,11 @@ async function commitData(deps: InboundDeps, kind: ListenerKind, raw: Buffer, se
         tls: Boolean(session.secure),
         listener: kind,
       });
+      logAccepted(deps, kind, session, st, { size: raw.length, mailFrom, recipients: rcpts.length, msgIds: ids });
       return `queued as ${ids.join(",") || "dsn"}`;
     }
     const queued = await acceptSubmission(deps, { raw, mailFrom, session, st });
+    logAccepted(deps, kind, session, st, { size: raw.length, mailFrom, recipients: rcpts.length, messageId: queued });
     return `queued as ${queued}`;
   } catch (err) {
     if (err instanceof SmtpError) throw err;

@@ -3,6 +3,7 @@ import type { Socket } from "node:net";
 import { startsWithEnhancedCode, SmtpError, smtpError } from "../smtp/index.js";
 import { authenticate } from "./auth.js";
 import { handleData } from "./data.js";
+import { observeConnections } from "./observe.js";
 import { checkMailFrom, checkRcptTo } from "./envelope.js";
 import { normalizeIp, stateOf } from "./state.js";
 import { listenerOffer, serverTlsOptions } from "./tls.js";
@@ -102,6 +103,7 @@ export async function startListener(deps: InboundDeps, spec: ListenerSpec): Prom
     authNeedsTls: kind !== "mx" && !allowInsecureAuth,
     greetPauseMs: deps.limits.greetPauseMs,
   });
+  observeConnections(server, kind, deps.metrics);
   server.on("error", (err) => log.warn({ err }, "smtp connection error"));
   await new Promise<void>((resolve, reject) => {
     server.server.once("error", reject);

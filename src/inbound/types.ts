@@ -3,6 +3,7 @@ import type { AuthLimiter } from "../auth/index.js";
 import type { Clock } from "../clock/index.js";
 import type { Database, Tx } from "../db/index.js";
 import type { EventLog } from "../events/index.js";
+import type { Metrics } from "../metrics/index.js";
 
 /** Which listener a session arrived on. */
 export type ListenerKind = "mx" | "submission" | "submissions";
@@ -70,6 +71,8 @@ export type OutgoingSubmission = {
 export type InboundDeps = {
   database: Database;
   log: Logger;
+  /** Session, reply and accept counters (absent: none). */
+  metrics?: Metrics;
   clock: Clock;
   eventLog: EventLog;
   limiter: AuthLimiter;

@@ -18,6 +18,7 @@ export function banner(app: RunningApp & { webhookConfig?: WebhookConfigView | n
     lines.push(`  web:          http://${host}:${p.http}/ (inbox, no login on loopback)`);
     lines.push(`  webapi:       http://${host}:${p.http}/webapi/v0/ (basic auth ${localAccount.address}:${localAccount.password})`);
     lines.push(`  events:       ws://${host}:${p.http}/webapi/v0/events`);
+    if (app.metrics.enabled) lines.push(`  metrics:      http://${host}:${p.http}/metrics (health: /healthz, /readyz)`);
   }
   const w = app.webhookConfig;
   if (w?.incoming) lines.push(`  webhook in:   ${w.incoming.url}`);

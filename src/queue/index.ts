@@ -8,6 +8,7 @@ import { sql } from "drizzle-orm";
 import type { Database, DbOrTx } from "../db/index.js";
 import { enqueueJobs, type NewJob } from "./jobs.js";
 import { jobsChannel } from "./runner.js";
+export { jobStats, type JobStat } from "./stats.js";
 
 export {
   claimJobs,

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 import type { Clock } from "../clock/index.js";
 import type { Database } from "../db/index.js";
+import type { Metrics } from "../metrics/index.js";
 import { claimJobs, nextDueAt, recoverStaleJobs, releaseWorkerJobs, rescheduleJob, type Job } from "./jobs.js";
 
 /** Handles one claimed job; it completes or reschedules the job itself, in its own transaction. */
@@ -26,7 +27,15 @@ export type RunnerOptions = {
   lockTimeoutMs?: number;
   /** Wait before a job whose handler threw is retried. */
   crashRetryMs?: number;
+  /** Counts recovered locks (absent: none). */
+  metrics?: Metrics;
 };
+
+/** The `stale job locks recovered` line: work of a vanished worker goes back to the queue. */
+function lockRecovered(o: RunnerOptions, log: Logger, recovered: number, lockTimeoutMs: number): void {
+  o.metrics?.locksRecovered(recovered);
+  log.warn({ recovered, kinds: o.kinds, lockTimeoutMs }, "stale job locks recovered");
+}
 
 /** A running worker for some job kinds. */
 export type Runner = { wake(): void; stop(): Promise<void>; readonly workerId: string };
@@ -93,7 +102,10 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
           // Locks older than the lock timeout belong to crashed workers. Any lock taken after
           // this statement goes stale only after now + timeout.
           const r = await recoverStaleJobs(o.database.db, new Date(now - lockTimeoutMs));
-          if (r.recovered > 0) exhausted = null;
+          if (r.recovered > 0) {
+            lockRecovered(o, log, r.recovered, lockTimeoutMs);
+            exhausted = null;
+          }
           recoveredAt = now;
           recoverAt = Math.min(now, r.oldestLock?.getTime() ?? now) + lockTimeoutMs;
         }

@@ -11,6 +11,7 @@ import type { Logger } from "pino";
 import type { Clock } from "../clock/index.js";
 import { sharedGroupCommit, type Db, type Tx } from "../db/index.js";
 import { faultPoint } from "../fault/index.js";
+import type { Metrics } from "../metrics/index.js";
 import { completeJob, completeJobs, rescheduleJobs, type Job, type JobHandler } from "../queue/index.js";
 import { coalesced } from "./coalesce.js";
 import type { Admission } from "./admission.js";
@@ -34,7 +35,27 @@ export type HandlerCtx = {
   keepPeriod(accountId: number): Promise<number>;
   /** Looks for due webhooks now: a held webhook was released (its run_at set to now, no NOTIFY). */
   wake?: () => void;
+  /** Attempt counters and latency (absent: none). */
+  metrics?: Metrics;
 };
+
+/**
+ * The `webhook attempt` line (webhook id, URL host, attempt number, HTTP status, duration) and
+ * the attempt metrics. The URL's path and query (which may carry a token) are not logged.
+ */
+function logAttempt(ctx: HandlerCtx, a: { webhook: number; jobId: number; url: string; attempt: number; result: PostResult }): void {
+  ctx.metrics?.webhookAttempt(a.result.status, a.result.durationMs / 1000);
+  let host = "";
+  try {
+    host = new URL(a.url).host;
+  } catch {
+    // a stored URL was validated when configured; an unparsable one is logged without a host
+  }
+  ctx.log.info(
+    { webhook: a.webhook, jobId: a.jobId, host, attempt: a.attempt, status: a.result.status, ok: a.result.ok, durationMs: a.result.durationMs, error: a.result.error || undefined },
+    "webhook attempt",
+  );
+}
 
 /** An attempt's result to record: `settlement` is null for a 410 (the careful path). */
 type Outcome = { job: Job; id: number; entry: WebhookAttempt; now: Date; settlement: Settlement | null };
@@ -107,7 +128,7 @@ async function deliver(ctx: HandlerCtx, steps: Steps, job: Job): Promise<void> {
     release();
   }
   await faultPoint("webhook.after-post"); // FAULT (test/torture): the receiver has it, the result is not recorded
-  ctx.log.debug({ webhook: id, jobId: job.id, attempt, status: result.status, ok: result.ok, durationMs: result.durationMs }, "webhook attempt done");
+  logAttempt(ctx, { webhook: id, jobId: job.id, url: row.url, attempt, result });
   const done = { ...entry, durationMs: result.durationMs, success: result.ok, code: result.status, error: result.error ?? "", response: result.responseHead };
   const now = ctx.clock.now();
   const next = result.ok || result.disable ? null : nextAttemptAt(attempt, start, { retryAfterMs: result.retryAfterMs, finishedAt: now, timeScale: ctx.timeScale, random: ctx.random });

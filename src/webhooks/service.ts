@@ -1,5 +1,6 @@
 // The webhooks service: wires the SSRF guard, the poster, the admission, the outbox hook, the
 // queue runner for kind "webhook", the cleanup loop and the webapi operations.
+import type { Metrics } from "../metrics/index.js";
 import type { Logger } from "pino";
 import type { Clock } from "../clock/index.js";
 import type { Database, Tx } from "../db/index.js";
@@ -40,6 +41,8 @@ export type WebhooksConfig = {
 export type WebhooksDeps = {
   database: Database;
   log: Logger;
+  /** Attempt counters and latency (absent: none). */
+  metrics?: Metrics;
   /** Schedules attempts and stamps rows; `webhook-timestamp` uses the wall clock. */
   clock: Clock;
   /** Wake-ups after commits of this process on PGlite (on PostgreSQL the jobs NOTIFY does it). */
@@ -155,8 +158,10 @@ export function createWebhooks(deps: WebhooksDeps): Webhooks {
           random: deps.random ?? Math.random,
           keepPeriod: keepPeriods,
           wake,
+          metrics: deps.metrics,
         }),
         concurrency: config.concurrency,
+        metrics: deps.metrics,
         gate: admission,
         pollMs: config.pollMs,
         lockTimeoutMs: config.lockTimeoutMs,

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { startApp, type AppOverrides, type RunningApp } from "../../src/app/index.js";
 import { validateConfig, type Config } from "../../src/config/index.js";
 import { createStaticResolver } from "../../src/dns/index.js";
-import { silentLogger } from "../../src/log/index.js";
+import { silentLogger, type Logger } from "../../src/log/index.js";
 import { createTestDatabaseUrl } from "./db.js";
 
 export type TestApp = RunningApp & { config: Config; cleanup(): Promise<void> };
@@ -15,7 +15,7 @@ export const testPassword = "test-password-1";
 
 /** Starts an app hosting example.test (accounts alice, bob) and other.test (carol). */
 export async function startTestApp(
-  o: { config?: Record<string, unknown>; overrides?: AppOverrides; beforeStart?: (dir: string) => Record<string, unknown> } = {},
+  o: { config?: Record<string, unknown>; overrides?: AppOverrides; beforeStart?: (dir: string) => Record<string, unknown>; log?: Logger } = {},
 ): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), "postwire-app-"));
   const pw = join(dir, "password");
@@ -44,7 +44,7 @@ export async function startTestApp(
   });
   let app: RunningApp;
   try {
-    app = await startApp(config, silentLogger(), { resolver: createStaticResolver({}), ...o.overrides });
+    app = await startApp(config, o.log ?? silentLogger(), { resolver: createStaticResolver({}), ...o.overrides });
   } catch (err) {
     await pg?.drop();
     rmSync(dir, { recursive: true, force: true });
