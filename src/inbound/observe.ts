@@ -26,7 +26,7 @@ export function observeConnections(server: SMTPServer, kind: ListenerKind, metri
 }
 
 /**
- * The `message accepted` line and counter, once the commit is done and before the 250 goes out:
+ * The `message accepted` line (the logger carries the listener) and counter, once the commit is done and before the 250 goes out:
  * ids (stored messages on the MX, the Message-ID of a submission), size, sender, recipient
  * count, client IP, TLS and authenticated login. Never the body or the recipient list.
  */
@@ -42,7 +42,6 @@ export function logAccepted(
   deps.log.info(
     {
       cid: session.id,
-      listener: kind,
       msgIds: m.msgIds,
       messageId: m.messageId,
       size: m.size,
