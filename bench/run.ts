@@ -15,8 +15,9 @@ import webhooks from "./workloads/webhooks.js";
 import send from "./workloads/send.js";
 import queueClaim from "./workloads/queue-claim.js";
 import rss from "./workloads/rss.js";
+import obsCost from "./workloads/obs-cost.js";
 
-const WORKLOADS: Workload[] = [smtpAccept, latency, webhooks, send, queueClaim, rss];
+const WORKLOADS: Workload[] = [smtpAccept, latency, webhooks, send, queueClaim, rss, obsCost];
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 function usage(): never {

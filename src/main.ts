@@ -13,7 +13,7 @@ const usage = `usage: postwire <command>
   serve --config FILE                 run with a configuration file
   localserve [--dir DIR] [--smtp-port N] [--submission-port N] [--submissions-port N]
              [--http-port N] [--incoming-webhook URL] [--outgoing-webhook URL]
-             [--webhook-secret SECRET] [--time-scale N] [--log-level L]
+             [--webhook-secret SECRET] [--time-scale N] [--log-level L] [--no-metrics]
                                       dev mode with mox's defaults (0 disables a listener)
   migrate [--config FILE | --dir DIR] apply database migrations
   account add NAME ADDRESS [--config FILE] [--password-file F]
@@ -115,6 +115,7 @@ function localserveFlags(args: string[]) {
       "webhook-secret": { type: "string" },
       "time-scale": { type: "string" },
       "log-level": { type: "string" },
+      "no-metrics": { type: "boolean" },
     },
   });
   const num = (k: keyof typeof values) => {
@@ -135,6 +136,7 @@ function localserveFlags(args: string[]) {
     webhookSecret: values["webhook-secret"],
     timeScale: num("time-scale"),
     logLevel: values["log-level"],
+    metrics: values["no-metrics"] ? false : undefined,
   };
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined));
 }

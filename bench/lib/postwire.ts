@@ -22,6 +22,8 @@ export interface PostwireOptions {
   incomingWebhook?: string;
   outgoingWebhook?: string;
   readyTimeoutMs?: number;
+  /** Extra localserve flags for this instance (e.g. `--no-metrics`). */
+  args?: string[];
 }
 
 /** A running localserve. */
@@ -71,6 +73,7 @@ export async function startPostwire(ctx: BenchContext, o: PostwireOptions): Prom
   if (o.timeScale) args.push("--time-scale", String(o.timeScale));
   if (o.incomingWebhook) args.push("--incoming-webhook", o.incomingWebhook);
   if (o.outgoingWebhook) args.push("--outgoing-webhook", o.outgoingWebhook);
+  args.push(...(o.args ?? []));
   // Extra flags for every localserve start, e.g. BENCH_LOCALSERVE_ARGS="--log-level warn".
   args.push(...(process.env.BENCH_LOCALSERVE_ARGS ?? "").split(/\s+/).filter(Boolean));
   const t0 = performance.now();

@@ -146,6 +146,20 @@ export async function waitSmtp(port: number, timeoutMs: number, alive: () => boo
 }
 
 /** Resident set size in bytes of a process group (sum over its members), from /proc. */
+/** CPU seconds (user + system) used so far by the processes of a process group (Linux /proc). */
+export function groupCpuSeconds(pgid: number): number {
+  const tick = Number(sh("getconf", ["CLK_TCK"], { ok: true }).trim()) || 100;
+  let ticks = 0;
+  for (const pid of sh("pgrep", ["-g", String(pgid)], { ok: true }).split(/\s+/).filter(Boolean)) {
+    let stat = "";
+    try { stat = readFileSync(`/proc/${pid}/stat`, "utf8"); } catch { continue; /* exited meanwhile */ }
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    ticks += Number(f[11]) + Number(f[12]);
+  }
+  return ticks / tick;
+}
+
 export function groupRss(pgid: number): number {
   let total = 0;
   for (const pid of sh("pgrep", ["-g", String(pgid)], { ok: true }).split(/\s+/).filter(Boolean)) {

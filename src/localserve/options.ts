@@ -14,6 +14,8 @@ export type LocalserveFlags = {
   timeScale: number;
   host: string;
   logLevel: string;
+  /** Prometheus metrics at /metrics (`--no-metrics`: off, e.g. to measure their cost). */
+  metrics: boolean;
 };
 
 /** mox localserve's defaults. */
@@ -26,6 +28,7 @@ export const localserveDefaults: LocalserveFlags = {
   timeScale: 1,
   host: "127.0.0.1",
   logLevel: "info",
+  metrics: true,
 };
 
 /** The configuration localserve runs with: loopback listeners, plain AUTH allowed, its ports. */
@@ -44,6 +47,7 @@ export function localserveConfig(f: LocalserveFlags): Config {
     },
     // One account on loopback: its subscribers may use the whole connection limit.
     http: { enabled: f.httpPort !== 0, host: f.host, port: f.httpPort, events: { maxPerIp: 20000, maxPerAccount: 20000 } },
+    metrics: { enabled: f.metrics },
     queue: { timeScale: f.timeScale },
     webhooks: { allowHosts: ["127.0.0.1", "localhost", "[::1]"] },
   }, "localserve");
