@@ -7,7 +7,7 @@ import { sniffContentType } from "../message/index.js";
 import { authenticate } from "./auth.js";
 import { defaultMaxFieldSize, readForm } from "./body.js";
 import { isCrossSite } from "./csrf.js";
-import type { ApiDeps } from "./deps.js";
+import { defaultMaxMessageSize, type ApiDeps } from "./deps.js";
 import { encodeResponse } from "./encode.js";
 import { HttpError } from "./errors.js";
 import { errorResponse } from "./error-response.js";
@@ -65,7 +65,12 @@ export function createApi(deps: ApiDeps): Hono {
   const call = async (c: Context, method: ApiMethod): Promise<Response> => {
     if (isCrossSite(c, deps.trustForwarded ?? false)) throw new HttpError(403, "403 - forbidden - cross-site request refused\n");
     const caller = await authenticate({ ...deps, trustForwarded: deps.trustForwarded ?? false }, c);
-    const form = await readForm(c.req.raw, { maxRequestSize: deps.maxRequestSize, maxFieldSize: Math.min(defaultMaxFieldSize, deps.maxRequestSize) });
+    const form = await readForm(c.req.raw, {
+      maxRequestSize: deps.maxRequestSize,
+      maxFieldSize: Math.min(defaultMaxFieldSize, deps.maxRequestSize),
+      // Base64 makes uploads 4/3 larger in the message: more than 3/4 of the limit never fits.
+      maxFileBytes: Math.floor(((deps.maxMessageSize ?? defaultMaxMessageSize) * 3) / 4),
+    });
     const callLog = log.child({ method: method.name, account: caller.account.name });
     const result = await method.call(
       { ...caller, files: form.files, signal: c.req.raw.signal, log: callLog },

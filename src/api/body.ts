@@ -1,9 +1,11 @@
 /**
  * Reading a POST body into the `request` field and uploaded files (mox-compat §1.2 steps 5–6).
  * Size is capped before anything is buffered: a declared Content-Length over the cap is
- * refused at once, and streamed bytes are counted as they arrive (413 either way).
+ * refused at once, and streamed bytes are counted as they arrive. Refusals are 400 `protocol`
+ * with Go's texts, as mox answers (Go's form parsing refuses a urlencoded body over 10 MB with
+ * "http: POST too large"); uploads that cannot fit in a message are `messageTooLarge`.
  */
-import { ApiError, HttpError } from "./errors.js";
+import { ApiError } from "./errors.js";
 import { parseParams, readMultipart } from "./multipart.js";
 import type { UploadedFile } from "./registry.js";
 
@@ -13,6 +15,11 @@ export type BodyLimits = {
   maxRequestSize: number;
   /** A urlencoded body, and any non-file multipart field (Go's 10 MB form limit). */
   maxFieldSize: number;
+  /**
+   * Uploaded file bytes in all (the decoded size). Past it the composed message (base64, 4/3
+   * larger) cannot fit the message size limit: refused as `messageTooLarge` while streaming.
+   */
+  maxFileBytes: number;
 };
 
 /** Go's limit on urlencoded bodies and multipart values (net/http: 10 MB). */
@@ -36,6 +43,8 @@ export async function readForm(req: Request, limits: BodyLimits): Promise<Reques
     if (!boundary || boundary.length > 70) throw new ApiError("protocol", "parsing form: no multipart boundary param in Content-Type");
     const parts = await readMultipart(bodyChunks(req, limits.maxRequestSize), boundary, {
       maxFieldSize: limits.maxFieldSize,
+      maxFileBytes: limits.maxFileBytes,
+      isFile: (name) => fileFields.has(name),
       maxParts: 1000,
       maxHeaderSize: 16 << 10,
     });
@@ -54,7 +63,7 @@ export async function readForm(req: Request, limits: BodyLimits): Promise<Reques
   } else if (mediaType.value === "application/x-www-form-urlencoded") {
     const cap = Math.min(limits.maxRequestSize, limits.maxFieldSize);
     const chunks: Uint8Array[] = [];
-    for await (const c of bodyChunks(req, cap)) chunks.push(c);
+    for await (const c of bodyChunks(req, cap, "http: POST too large")) chunks.push(c);
     values = parseQuery(Buffer.concat(chunks).toString("utf8"));
   }
   // Other media types carry no form (Go's ParseForm leaves them unread): "missing request".
@@ -65,9 +74,12 @@ export async function readForm(req: Request, limits: BodyLimits): Promise<Reques
   return { request, files };
 }
 
-/** The body as chunks, refusing more than `max` bytes (413) without buffering them. */
-export async function* bodyChunks(req: Request, max: number): AsyncGenerator<Uint8Array> {
-  const tooLarge = (): HttpError => new HttpError(413, `413 - request entity too large - max ${max} bytes\n`);
+/**
+ * The body as chunks, refusing more than `max` bytes (400 `protocol`, with Go's text) as soon
+ * as it is declared or crossed, without buffering anything.
+ */
+export async function* bodyChunks(req: Request, max: number, what = "http: request body too large"): AsyncGenerator<Uint8Array> {
+  const tooLarge = (): ApiError => new ApiError("protocol", `parsing form: ${what}`);
   const declared = req.headers.get("content-length");
   if (declared !== null && Number(declared) > max) throw tooLarge();
   if (!req.body) return;
@@ -83,7 +95,7 @@ export async function* bodyChunks(req: Request, max: number): AsyncGenerator<Uin
     }
   } finally {
     // Stop reading here. @hono/node-server drains what is left for a moment after the answer
-    // (a lingering close, as Go does), so the client reads the 413 instead of a reset.
+    // (a lingering close, as Go does), so the client reads the answer instead of a reset.
     reader.releaseLock();
   }
 }

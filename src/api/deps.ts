@@ -26,13 +26,13 @@ export type ApiDeps = {
   limiter: AuthLimiter;
   /** This host's name: generated Message-IDs. */
   hostname: string;
-  /** Largest request body in bytes; larger requests get 413 before the body is read. */
+  /** Largest request body in bytes; larger requests are refused (`protocol`) as soon as that is known. */
   maxRequestSize: number;
   /** Postwire version, for the index page and the default User-Agent of sent mail. */
   version: string;
   /** The listener sits behind a reverse proxy: client IP from X-Forwarded-For, else 500. */
   trustForwarded?: boolean;
-  /** Largest composed message for Send (mox SMTPMaxMessageSize); default 100 MiB. */
+  /** Largest composed message for Send (mox SMTPMaxMessageSize); default {@link defaultMaxMessageSize}. */
   maxMessageSize?: number;
   /** Where the API is mounted; default `/webapi`. */
   mountPath?: string;
@@ -43,3 +43,6 @@ export type ApiDeps = {
   /** Methods contributed by other modules' route files, registered next to the built-in ones. */
   methods?: readonly ApiMethod[];
 };
+
+/** mox's default SMTPMaxMessageSize (100 MiB), Send's limit when none is configured. */
+export const defaultMaxMessageSize = 100 << 20;

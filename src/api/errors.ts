@@ -47,13 +47,13 @@ export class ApiError extends Error {
 }
 
 /**
- * A refusal at the HTTP level (401, 403, 405, 413, 429, 500) answered with a plain-text body
+ * A refusal at the HTTP level (401, 403, 405, 429, 500) answered with a plain-text body
  * the way Go's `http.Error` writes it, optionally with extra headers.
  */
 export class HttpError extends Error {
   override readonly name = "HttpError";
   readonly code = "http";
-  readonly status: 401 | 403 | 404 | 405 | 413 | 429 | 500;
+  readonly status: 401 | 403 | 404 | 405 | 429 | 500;
   readonly headers: Readonly<Record<string, string>>;
 
   constructor(status: HttpError["status"], text: string, headers: Record<string, string> = {}) {

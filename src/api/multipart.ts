@@ -1,9 +1,14 @@
 /**
  * A streaming multipart/form-data reader (RFC 7578). It holds at most one part header and a
  * boundary-sized tail in its scan buffer, so limits are enforced while bytes arrive: a form
- * field larger than `maxFieldSize` is refused at that point, never buffered whole.
+ * field larger than `maxFieldSize`, or uploads past `maxFileBytes`, are refused at that point,
+ * never buffered whole. Parts that are neither fields nor wanted files are skipped unbuffered.
+ *
+ * Hand-written rather than busboy: Send copies each upload's own `Content-Type` header with its
+ * parameters and its `Content-ID` (mox-compat §1.6), and busboy reports only the bare media
+ * type of a part, no other header.
  */
-import { ApiError, HttpError } from "./errors.js";
+import { ApiError } from "./errors.js";
 
 /** One part of the form. */
 export type FormPart = {
@@ -17,25 +22,45 @@ export type FormPart = {
 };
 
 /** Bounds of one form. */
-export type MultipartLimits = { maxFieldSize: number; maxParts: number; maxHeaderSize: number };
+export type MultipartLimits = {
+  /** Bytes of one non-file field. */
+  maxFieldSize: number;
+  maxParts: number;
+  maxHeaderSize: number;
+  /** Bytes of all kept files together (`isFile` parts); default unbounded. */
+  maxFileBytes?: number;
+  /** Whether a file part of this field name is kept; others are skipped. Default: all kept. */
+  isFile?: (name: string) => boolean;
+};
 
 const CRLF = Buffer.from("\r\n");
 const HEADER_END = Buffer.from("\r\n\r\n");
 
-/** Reads every part of a multipart body from `chunks`. Throws ApiError `protocol` or HttpError 413. */
+/**
+ * Reads every part of a multipart body from `chunks`. Throws ApiError `protocol` (malformed, or
+ * a field over its limit) or `messageTooLarge` (files past `maxFileBytes`).
+ */
 export async function readMultipart(chunks: AsyncIterable<Uint8Array>, boundary: string, limits: MultipartLimits): Promise<FormPart[]> {
   const delimiter = Buffer.from(`\r\n--${boundary}`);
   const parts: FormPart[] = [];
   // The first delimiter may start the body without a preceding CRLF: pretend it had one.
   let buf: Buffer = Buffer.from(CRLF);
   let state = "preamble" as "preamble" | "boundary" | "headers" | "body" | "done";
-  let cur: { name: string; filename: string | null; headers: Map<string, string>; chunks: Buffer[]; size: number } | null = null;
+  let cur: { name: string; filename: string | null; headers: Map<string, string>; chunks: Buffer[]; size: number; skip: boolean } | null = null;
+  let fileBytes = 0;
 
   const append = (data: Buffer): void => {
-    if (!cur || data.length === 0) return;
+    if (!cur || cur.skip || data.length === 0) return;
     cur.size += data.length;
     if (cur.filename === null && cur.size > limits.maxFieldSize) {
-      throw new HttpError(413, `413 - request entity too large - form field ${JSON.stringify(cur.name.slice(0, 40))} over ${limits.maxFieldSize} bytes\n`);
+      // Go's multipart form reader: "multipart: message too large".
+      throw protocol(`message too large (form field ${JSON.stringify(cur.name.slice(0, 40))} over ${limits.maxFieldSize} bytes)`);
+    }
+    if (cur.filename !== null) {
+      fileBytes += data.length;
+      if (limits.maxFileBytes !== undefined && fileBytes > limits.maxFileBytes) {
+        throw new ApiError("messageTooLarge", `message too large: uploaded files over ${limits.maxFileBytes} bytes cannot fit the message size limit`);
+      }
     }
     cur.chunks.push(data);
   };
@@ -101,10 +126,12 @@ export async function readMultipart(chunks: AsyncIterable<Uint8Array>, boundary:
     if (disp.value !== "form-data" || !disp.params.has("name")) throw protocol("part without form-data name");
     const fn = disp.params.get("filename");
     // Go keeps only the base name of an uploaded file's name.
-    cur = { name: disp.params.get("name")!, filename: fn ? fn.split(/[/\\]/).pop()! : null, headers, chunks: [], size: 0 };
+    const name = disp.params.get("name")!;
+    const skip = Boolean(fn) && limits.isFile !== undefined && !limits.isFile(name);
+    cur = { name, filename: fn ? fn.split(/[/\\]/).pop()! : null, headers, chunks: [], size: 0, skip };
   };
   const finishPart = (): void => {
-    if (cur) parts.push({ name: cur.name, filename: cur.filename, headers: cur.headers, data: Buffer.concat(cur.chunks, cur.size) });
+    if (cur && !cur.skip) parts.push({ name: cur.name, filename: cur.filename, headers: cur.headers, data: Buffer.concat(cur.chunks, cur.size) });
     cur = null;
   };
 

@@ -170,7 +170,7 @@ export const configSchema = z.object({
       enabled: z.boolean().default(true).describe("Whether the HTTP listener (webapi, events) runs."),
       host: z.string().default("127.0.0.1").describe("Address to listen on."),
       port: z.number().int().min(0).max(65535).default(8080).describe("TCP port."),
-      maxRequestSize: z.number().int().min(1024).default(110100480).describe("Largest webapi request body in bytes (413 beyond)."),
+      maxRequestSize: z.number().int().min(1024).default(110100480).describe("Largest webapi request body in bytes (refused with a 400 protocol error beyond)."),
       events: z
         .object({
           maxConnections: z.number().int().min(1).default(20000).describe("Event WebSocket subscribers in total (429 beyond)."),

@@ -6,7 +6,7 @@
 import { formatAddress, parseAddress, type EmailAddress } from "../../smtp/index.js";
 import { findAddressOwner, findMailbox, insertMessage } from "../../store/index.js";
 import { parseMessage } from "../../message/index.js";
-import type { ApiDeps } from "../deps.js";
+import { defaultMaxMessageSize, type ApiDeps } from "../deps.js";
 import { ApiError } from "../errors.js";
 import { defineMethod, type ApiMethod, type CallContext } from "../registry.js";
 import { sendRequestT, sendResultT, type NameAddress, type SendRequest } from "../types.js";
@@ -35,7 +35,7 @@ export function sendRoutes(deps: ApiDeps): ApiMethod[] {
   const settings: ComposeSettings = {
     hostname: deps.hostname,
     userAgent: `postwire/${deps.version}`,
-    maxMessageSize: deps.maxMessageSize ?? 100 << 20,
+    maxMessageSize: deps.maxMessageSize ?? defaultMaxMessageSize,
     now: () => new Date(deps.clock.now()),
   };
   const parseRaw = deps.parse ?? ((raw: Buffer) => parseMessage(raw));
