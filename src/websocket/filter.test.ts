@@ -31,16 +31,20 @@ describe("websocket filters and handshake rules", () => {
   });
 
   it("treats an Origin as same-site only when it names the Host, default ports included", () => {
-    assert.ok(originAllowed(req({ host: "mail.example" }), ""));
-    assert.ok(originAllowed(req({ host: "mail.example", origin: "https://mail.example" }), ""));
-    assert.ok(originAllowed(req({ host: "mail.example:443", origin: "https://MAIL.example" }), ""));
-    assert.ok(originAllowed(req({ host: "127.0.0.1:8080", origin: "http://127.0.0.1:8080" }), ""));
-    assert.ok(!originAllowed(req({ host: "127.0.0.1:8080", origin: "http://127.0.0.1:8081" }), ""));
-    assert.ok(!originAllowed(req({ host: "mail.example", origin: "null" }), ""));
-    assert.ok(!originAllowed(req({ host: "mail.example", origin: "https://mail.example.evil" }), ""));
-    assert.ok(!originAllowed(req({ host: "mail.example", "sec-fetch-site": "cross-site" }), ""));
-    assert.ok(originAllowed(req({ host: "x", origin: "https://app.example" }), "https://app.example"));
-    assert.ok(!originAllowed(req({ host: "x" }), "https://app.example"));
+    assert.ok(originAllowed(req({ host: "mail.example" }), "", "https"));
+    assert.ok(originAllowed(req({ host: "mail.example", origin: "https://mail.example" }), "", "https"));
+    assert.ok(originAllowed(req({ host: "mail.example:443", origin: "https://MAIL.example" }), "", "https"));
+    assert.ok(originAllowed(req({ host: "127.0.0.1:8080", origin: "http://127.0.0.1:8080" }), "", "http"));
+    assert.ok(!originAllowed(req({ host: "127.0.0.1:8080", origin: "http://127.0.0.1:8081" }), "", "http"));
+    assert.ok(!originAllowed(req({ host: "mail.example", origin: "null" }), "", "https"));
+    assert.ok(!originAllowed(req({ host: "mail.example", origin: "https://mail.example.evil" }), "", "https"));
+    assert.ok(!originAllowed(req({ host: "mail.example", "sec-fetch-site": "cross-site" }), "", "https"));
+    // The scheme is part of the origin: a plain-HTTP page is not the TLS site, nor the reverse.
+    assert.ok(!originAllowed(req({ host: "mail.example", origin: "http://mail.example" }), "", "https"));
+    assert.ok(!originAllowed(req({ host: "127.0.0.1:8080", origin: "https://127.0.0.1:8080" }), "", "http"));
+    assert.ok(!originAllowed(req({ host: "mail.example:443", origin: "http://mail.example:443" }), "", "https"));
+    assert.ok(originAllowed(req({ host: "x", origin: "https://app.example" }), "https://app.example", "http"));
+    assert.ok(!originAllowed(req({ host: "x" }), "https://app.example", "http"));
     assert.equal(normalizeOrigin("HTTPS://App.Example:443/"), "https://app.example");
     assert.throws(() => normalizeOrigin("https://app.example/x"), { code: "badRequest" });
   });

@@ -26,7 +26,7 @@ type AuthDeps = { db: DbOrTx; clock: Clock; limiter: AuthLimiter; resolveLogin: 
  * the webapi share.
  * @throws EventStreamError unauthorized (401), forbidden (403) or tooManyRequests (429).
  */
-export async function authenticateUpgrade(deps: AuthDeps, req: IncomingMessage, url: URL, ip: string): Promise<Principal> {
+export async function authenticateUpgrade(deps: AuthDeps, req: IncomingMessage, url: URL, ip: string, scheme: RequestScheme): Promise<Principal> {
   const token = url.searchParams.get("token");
   if (token !== null) {
     if (!deps.limiter.allowed(ip)) throw new EventStreamError("tooManyRequests", "too many failed authentication attempts");
@@ -36,11 +36,11 @@ export async function authenticateUpgrade(deps: AuthDeps, req: IncomingMessage, 
       deps.limiter.failed(ip);
       throw new EventStreamError("unauthorized", "invalid or expired token");
     }
-    if (!originAllowed(req, grant.origin)) throw new EventStreamError("forbidden", "origin not allowed for this token");
+    if (!originAllowed(req, grant.origin, scheme)) throw new EventStreamError("forbidden", "origin not allowed for this token");
     if (grant.sourceIp && normalizeIp(ip) !== grant.sourceIp) throw new EventStreamError("forbidden", "source IP not allowed for this token");
     return { accountId: grant.accountId, token: grant };
   }
-  if (!originAllowed(req, "")) throw new EventStreamError("forbidden", "cross-site request without a token");
+  if (!originAllowed(req, "", scheme)) throw new EventStreamError("forbidden", "cross-site request without a token");
   const creds = parseBasic(req.headers.authorization);
   if (!creds) throw new EventStreamError("unauthorized", "use http basic auth with an email address, or a token");
   if (!deps.limiter.allowed(ip)) throw new EventStreamError("tooManyRequests", "too many failed authentication attempts");
@@ -90,12 +90,17 @@ export async function resolveSubscription(db: DbOrTx, p: Principal, url: URL): P
   };
 }
 
+/** The scheme a request reached us by (`https` for a WebSocket over TLS). */
+export type RequestScheme = "http" | "https";
+
 /**
  * The Origin check. With a token bound to an origin, the request's Origin must be exactly it.
  * Otherwise the request must not be cross-site: no Origin (non-browser clients) and no
- * `Sec-Fetch-Site: cross-site`, or an Origin whose host:port is the Host header's.
+ * `Sec-Fetch-Site: cross-site`, or an Origin whose scheme is the request's own (`scheme`) and
+ * whose host:port is the Host header's: `http://mail.example` is another origin than
+ * `https://mail.example` (a page served over plain HTTP must not ride on the TLS site's login).
  */
-export function originAllowed(req: IncomingMessage, tokenOrigin: string): boolean {
+export function originAllowed(req: IncomingMessage, tokenOrigin: string, scheme: RequestScheme): boolean {
   const origin = req.headers.origin;
   if (tokenOrigin) return origin !== undefined && safeOrigin(origin) === tokenOrigin;
   if (origin === undefined) return req.headers["sec-fetch-site"] !== "cross-site";
@@ -105,9 +110,10 @@ export function originAllowed(req: IncomingMessage, tokenOrigin: string): boolea
   } catch {
     return false; // "null" and garbage origins are cross-site
   }
-  const defaultPort = u.protocol === "https:" ? ":443" : u.protocol === "http:" ? ":80" : "";
+  if (u.protocol !== `${scheme}:`) return false;
+  const defaultPort = scheme === "https" ? ":443" : ":80";
   const host = (req.headers.host ?? "").toLowerCase();
-  const bare = defaultPort && host.endsWith(defaultPort) ? host.slice(0, -defaultPort.length) : host;
+  const bare = host.endsWith(defaultPort) ? host.slice(0, -defaultPort.length) : host;
   return bare !== "" && bare === u.host;
 }
 

@@ -10,7 +10,7 @@ import type { Database } from "../db/index.js";
 import { encodeCursor, startCursor, type EventLog } from "../events/index.js";
 import { EventStreamError } from "./errors.js";
 import { errorFrame, listeningFrame } from "./frame.js";
-import { authenticateUpgrade, resolveSubscription, type Principal, type Subscription } from "./handshake.js";
+import { authenticateUpgrade, resolveSubscription, type Principal, type RequestScheme, type Subscription } from "./handshake.js";
 import { createHub, type HubStats } from "./hub.js";
 import { createConnectionLimits, defaultLimits, type EventStreamLimits } from "./limits.js";
 import { storeLogin, type ResolveLogin } from "./login.js";
@@ -120,6 +120,15 @@ export function createEventStream(deps: EventStreamDeps): EventStream {
     return normalizeIp((socket as { remoteAddress?: string }).remoteAddress ?? "");
   }
 
+  // Behind a trusted proxy the scheme the client used is X-Forwarded-Proto's (its last value).
+  function requestScheme(req: IncomingMessage, socket: Duplex): RequestScheme {
+    if (deps.trustForwarded) {
+      const proto = String(req.headers["x-forwarded-proto"] ?? "").split(",").pop()?.trim().toLowerCase();
+      if (proto === "https" || proto === "http") return proto;
+    }
+    return (socket as { encrypted?: boolean }).encrypted ? "https" : "http";
+  }
+
   async function accept(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): Promise<void> {
     socket.on("error", () => socket.destroy()); // a reset during the handshake is not our error
     const timer = setTimeout(() => socket.destroy(), l.handshakeTimeoutMs);
@@ -127,7 +136,7 @@ export function createEventStream(deps: EventStreamDeps): EventStream {
       if (closing) throw new EventStreamError("unavailable", "shutting down");
       const ip = clientIp(req, socket);
       socket.once("close", limits.admit(ip)); // slots are held until the socket is gone
-      const principal = await authenticateUpgrade(authDeps, req, url, ip);
+      const principal = await authenticateUpgrade(authDeps, req, url, ip, requestScheme(req, socket));
       socket.once("close", limits.admitAccount(principal.accountId));
       const sub = await resolveSubscription(db, principal, url).catch((err: unknown) => {
         if (err instanceof EventStreamError) return err; // told in a frame: browsers see no HTTP status

@@ -36,6 +36,9 @@ describe("realtime: authentication and isolation", () => {
     assert.equal(await nullOrigin.refused, 403);
     const fetchSite = connect(rt.url(), { Authorization: basic("alice@a.test"), "Sec-Fetch-Site": "cross-site" });
     assert.equal(await fetchSite.refused, 403);
+    // Same host and port, other scheme: another origin (the stream is served over plain HTTP here).
+    const otherScheme = connect(rt.url(), { Authorization: basic("alice@a.test"), Origin: `https://127.0.0.1:${rt.port}` });
+    assert.equal(await otherScheme.refused, 403);
     const same = connect(rt.url(), { Authorization: basic("alice@a.test"), Origin: `http://127.0.0.1:${rt.port}` });
     await same.waitFrames(1);
     same.ws.close();
