@@ -3,11 +3,14 @@ import { faultPoint } from "../fault/index.js";
 import { parseMessage, type ParseResult } from "../message/index.js";
 import { insertMessage, type Envelope } from "../store/index.js";
 import { incomingPayload } from "./incoming-payload.js";
+import { deliveryFields } from "./received.js";
 import type { InboundDeps, LocalRecipient, VerifyResult } from "./types.js";
 
 /** One received message with its envelope, ready to commit. */
 export type Received = {
   raw: Buffer;
+  /** Our `Received:` trace field, with CRLF. */
+  received: string;
   mailFrom: string;
   recipients: LocalRecipient[];
   remoteIp: string;
@@ -19,8 +22,9 @@ export type Received = {
 const unverified: VerifyResult = { authenticationResults: "", mailFromValidated: false, msgFromValidated: false, dkimVerifiedDomains: [] };
 
 /**
- * Stores a received message for each local recipient: the raw bytes (with our
- * Authentication-Results prepended), the parsed form, and its `incoming` event (and, through the
+ * Stores a received message for each local recipient: the raw bytes with our trace fields
+ * prepended (Return-Path and Delivered-To per copy, then Received-SPF, Authentication-Results and
+ * Received), the parsed form (of the part all copies share, parsed once), and its `incoming` event (and, through the
  * event log's hook, its webhook rows) in ONE transaction. Parsing and verification run before
  * the transaction; nothing is written when any step fails.
  */
@@ -31,9 +35,13 @@ export async function acceptIncoming(deps: InboundDeps, r: Received): Promise<nu
         return unverified;
       })
     : unverified;
-  // mail-auth returns complete header fields (name, value, CRLF); they go on top of the message.
-  const trace = (verified.receivedSpf ?? "") + verified.authenticationResults;
-  const raw = trace ? Buffer.concat([Buffer.from(trace), r.raw]) : r.raw;
+  // mail-auth returns complete header fields (name, value, CRLF); they go on top of ours. The
+  // first copy is built in one piece and the shared part parsed as a view of it: no copy more.
+  const trace = (verified.receivedSpf ?? "") + verified.authenticationResults + r.received;
+  const heads = r.recipients.map((x) => deliveryFields(r.mailFrom, x.rcptTo));
+  const first = Buffer.concat([Buffer.from((heads[0] ?? "") + trace), r.raw]);
+  const raw = first.subarray(Buffer.byteLength(heads[0] ?? ""));
+  const copyFor = (i: number) => (i === 0 ? first : Buffer.concat([Buffer.from(heads[i]!), raw]));
   const parsed = await parseMessage(raw, { automatedHint: r.mailFrom === "" });
   if (!parsed.ok) deps.log.warn({ code: parsed.error.code, err: parsed.error.message }, "message stored unparsed");
   const safe = parsed.ok ? jsonbSafe(parsed) : null; // once for all recipients
@@ -43,8 +51,8 @@ export async function acceptIncoming(deps: InboundDeps, r: Received): Promise<nu
   // under the statement budget.
   const ids = await sharedGroupCommit(deps.database.db, deps.limits.commitTimeoutMs).run(async (tx) => {
     const stored: number[] = [];
-    for (const rcpt of r.recipients) {
-      const id = await storeOne(tx, deps, r, rcpt, raw, parsed, safe, verified);
+    for (const [i, rcpt] of r.recipients.entries()) {
+      const id = await storeOne(tx, deps, r, rcpt, copyFor(i), parsed, safe, verified);
       if (id !== null) stored.push(id);
     }
     await faultPoint("accept.in-tx"); // FAULT (test/torture): before COMMIT, e.g. throw=53100 for disk full

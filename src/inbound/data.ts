@@ -3,6 +3,7 @@ import type { SMTPServerSession } from "smtp-server";
 import { hasBareCrOrLf, ParseLimitError, readHeaderFields } from "../message/index.js";
 import { smtpError, SmtpError } from "../smtp/index.js";
 import { acceptIncoming } from "./accept.js";
+import { receivedField } from "./received.js";
 import { simulated } from "./envelope.js";
 import { logAccepted } from "./observe.js";
 import { stateOf, type SessionState } from "./state.js";
@@ -51,10 +52,12 @@ async function commitData(deps: InboundDeps, kind: ListenerKind, raw: Buffer, se
     const mid = messageIdOf(raw);
     for (const r of rcpts) await simulated(deps, "data", r, mid || st.messageKey);
   }
+  const received = receivedField({ session, ip: st.ip, hostname: deps.hostname, recipients: rcpts, now: deps.clock.now() });
   try {
     if (kind === "mx") {
       const ids = await acceptIncoming(deps, {
         raw,
+        received,
         mailFrom,
         recipients: st.recipients,
         remoteIp: st.ip,
@@ -65,7 +68,7 @@ async function commitData(deps: InboundDeps, kind: ListenerKind, raw: Buffer, se
       logAccepted(deps, kind, session, st, { size: raw.length, mailFrom, recipients: rcpts.length, msgIds: ids });
       return `queued as ${ids.join(",") || "dsn"}`;
     }
-    const queued = await acceptSubmission(deps, { raw, mailFrom, session, st });
+    const queued = await acceptSubmission(deps, { raw, received, mailFrom, session, st });
     logAccepted(deps, kind, session, st, { size: raw.length, mailFrom, recipients: rcpts.length, messageId: queued });
     return `queued as ${queued}`;
   } catch (err) {

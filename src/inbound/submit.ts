@@ -7,7 +7,7 @@ import type { SessionState } from "./state.js";
 import type { InboundDeps } from "./types.js";
 
 /**
- * An authenticated submission: no line over 998 octets (554 5.6.0: we never relay one, so the
+ * An authenticated submission: our `Received:` field is prepended, no line over 998 octets (554 5.6.0: we never relay one, so the
  * client learns it now rather than from a bounce), the header keeps RFC 5322 §3.6's field counts
  * (exactly one From, at most one Sender, To, Subject...: else 550 5.6.0, as mox refuses a second
  * From), the From header must belong to the account (550 5.7.1), missing
@@ -16,7 +16,7 @@ import type { InboundDeps } from "./types.js";
  */
 export async function acceptSubmission(
   deps: InboundDeps,
-  m: { raw: Buffer; mailFrom: string; session: SMTPServerSession; st: SessionState },
+  m: { raw: Buffer; received: string; mailFrom: string; session: SMTPServerSession; st: SessionState },
 ): Promise<string> {
   if (!m.st.login) throw smtpError("authRequired");
   // RFC 5321 §4.5.3.1.6: no line we relay may exceed 998 octets; the client must encode it.
@@ -41,7 +41,8 @@ export async function acceptSubmission(
     prefix.push(`Message-ID: ${messageId}`);
   }
   if (!parsed.Headers.some(([k]) => k.toLowerCase() === "date")) prefix.push(`Date: ${new Date(deps.clock.now()).toUTCString().replace("GMT", "+0000")}`);
-  const raw = prefix.length ? Buffer.concat([Buffer.from(prefix.join("\r\n") + "\r\n"), m.raw]) : m.raw;
+  // Our Received field on top (RFC 5321 §4.4: a relay adds its own), then what we complete.
+  const raw = Buffer.concat([Buffer.from(m.received + prefix.map((l) => l + "\r\n").join("")), m.raw]);
   const args = (m.session.envelope.mailFrom ? m.session.envelope.mailFrom.args : {}) as Record<string, string | boolean>;
   const tlsRequiredNo = parsed.Headers.some(([k, v]) => k.toLowerCase() === "tls-required" && v.trim().toLowerCase() === "no");
   const login = m.st.login;

@@ -7,20 +7,9 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import selfsigned from "selfsigned";
 import { RawSmtp } from "../helpers/smtp-client.js";
 import { startTestApp, testPassword, type TestApp } from "../helpers/app.js";
-import { fingerprintOf, probeSmtp } from "../helpers/tls-probe.js";
-
-/** A self-signed certificate for `name` (CN and DNS SAN). */
-export async function makeCert(name: string): Promise<{ key: string; cert: string }> {
-  const p = await selfsigned.generate([{ name: "commonName", value: name }], {
-    keySize: 2048,
-    algorithm: "sha256",
-    extensions: [{ name: "subjectAltName", altNames: [{ type: 2, value: name }] }],
-  });
-  return { key: p.private, cert: p.cert };
-}
+import { fingerprintOf, makeCert, probeSmtp } from "../helpers/tls-probe.js";
 
 const alice = { user: "alice@example.test", password: testPassword };
 

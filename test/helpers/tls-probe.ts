@@ -2,6 +2,7 @@
 // implicit TLS), report the certificate the server presented, and try AUTH PLAIN.
 import { spawn } from "node:child_process";
 import { X509Certificate } from "node:crypto";
+import selfsigned from "selfsigned";
 
 /** What the probe saw. `auth` is the reply to AUTH PLAIN as [code, text]. */
 export type ProbeResult = {
@@ -79,4 +80,14 @@ export async function probeSmtp(o: {
 /** The fingerprint of a PEM certificate in the probe's format. */
 export function fingerprintOf(pem: string): string {
   return new X509Certificate(pem).fingerprint256;
+}
+
+/** A self-signed certificate for `name` (CN and DNS SAN). */
+export async function makeCert(name: string): Promise<{ key: string; cert: string }> {
+  const p = await selfsigned.generate([{ name: "commonName", value: name }], {
+    keySize: 2048,
+    algorithm: "sha256",
+    extensions: [{ name: "subjectAltName", altNames: [{ type: 2, value: name }] }],
+  });
+  return { key: p.private, cert: p.cert };
 }
