@@ -49,6 +49,16 @@ CREATE TABLE "suppressions" (
 	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "dkim_keys" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"domain" text NOT NULL,
+	"selector" text NOT NULL,
+	"algorithm" text NOT NULL,
+	"private_key_pem" text NOT NULL,
+	"signs_from" timestamp with time zone DEFAULT now() NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "events" (
 	"id" bigserial PRIMARY KEY NOT NULL,
 	"tx_id" bigint DEFAULT (pg_current_xact_id()::text::bigint) NOT NULL,
@@ -66,6 +76,7 @@ CREATE TABLE "accounts" (
 	"name" text NOT NULL,
 	"full_name" text DEFAULT '' NOT NULL,
 	"password_hash" text DEFAULT '' NOT NULL,
+	"password_source" text DEFAULT 'command' NOT NULL,
 	"login_disabled" boolean DEFAULT false NOT NULL,
 	"settings" jsonb NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
@@ -218,6 +229,7 @@ CREATE INDEX "outbound_raw_idx" ON "outbound_messages" USING btree ("raw_id");--
 CREATE INDEX "outgoing_recipients_account_time_idx" ON "outgoing_recipients" USING btree ("account_id","submitted_at");--> statement-breakpoint
 CREATE INDEX "outgoing_recipients_account_rcpt_idx" ON "outgoing_recipients" USING btree ("account_id","recipient","submitted_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "suppressions_account_base_idx" ON "suppressions" USING btree ("account_id","base_address");--> statement-breakpoint
+CREATE UNIQUE INDEX "dkim_keys_domain_selector_idx" ON "dkim_keys" USING btree ("domain","selector");--> statement-breakpoint
 CREATE INDEX "events_account_order_idx" ON "events" USING btree ("account_id","tx_id","id");--> statement-breakpoint
 CREATE INDEX "events_order_idx" ON "events" USING btree ("tx_id","id");--> statement-breakpoint
 CREATE INDEX "addresses_account_idx" ON "addresses" USING btree ("account_id");--> statement-breakpoint

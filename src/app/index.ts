@@ -3,4 +3,5 @@
  * (localserve and tests swap clock, recipient lookup, failure simulation, TLS), starts them in
  * order and stops them in reverse. Nothing imports app/ but cmd/ and localserve/.
  */
-export { startApp, type AppOverrides, type RunningApp } from "./start.js";
+export { startApp, version, type AppOverrides, type RunningApp } from "./start.js";
+export { createDkimProvider, importDataDirDkimKeys, dkimCacheTtlMs, type DkimProvider } from "./dkim.js";

@@ -15,7 +15,7 @@ import type { Metrics } from "../metrics/index.js";
 import { createWebhooks, type Webhooks } from "../webhooks/index.js";
 import { createUi } from "../ui/index.js";
 import { createEventMethods, createEventStream, createEventToken } from "../websocket/index.js";
-import { dkimProvider } from "./dkim.js";
+import { createDkimProvider, importDataDirDkimKeys } from "./dkim.js";
 import { routeHttp, startHttp } from "./http.js";
 import { appMetrics, metricsToken, observeDatabase, readiness, reportingLimiter } from "./observe.js";
 import { createOpsHandler, startOpsListener } from "./ops.js";
@@ -24,7 +24,7 @@ import { storeRecipientResolver } from "./recipients.js";
 import { syncConfigAccounts } from "./sync.js";
 import { uiSessionKey } from "./ui-key.js";
 
-/** Postwire's version (User-Agent, index page). */
+/** Postwire's version (User-Agent, index page); the same as package.json's (test/e2e/cli.test.ts checks). */
 export const version = "0.1.0";
 
 /** Replacements that localserve and tests inject instead of the production parts. */
@@ -113,8 +113,11 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
     });
     // The transactional outbox: webhook rows are written in the transaction that appends the event.
     eventLog.setAppendHook(webhooks.appendHook);
-    await syncConfigAccounts(database.db, config, webhooks);
+    await syncConfigAccounts(database.db, config, webhooks, log);
     await o.prepare?.(database, { webhooks });
+    await importDataDirDkimKeys(database, config.dataDir, log.child({ module: "dkim" }));
+    const dkim = await createDkimProvider({ database, log: log.child({ module: "dkim" }) });
+    stops.push(() => dkim.close());
     const limiter = createAuthLimiter(clock, config.authLimits);
     const resolver = o.resolver ?? createNodeResolver();
     const ports: RunningApp["ports"] = { smtp: null, submission: null, submissions: null, http: null, ops: null };
@@ -132,7 +135,7 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
       concurrency: config.queue.concurrency,
       // localserve's and tests' override first, then the configured smarthost, else the MX.
       target: o.deliveryTarget?.(ports) ?? (config.delivery.smarthost ? smarthostTarget(config.delivery.smarthost) : undefined),
-      dkim: await dkimProvider(config.dataDir, log),
+      dkim: dkim.key,
     });
 
     const inboundDeps = buildInboundDeps(config, log, { database, clock, eventLog, limiter: reportingLimiter(limiter, "smtp", log, metrics), resolver, delivery, metrics }, o);

@@ -24,10 +24,10 @@ export { localAccount } from "./account.js";
 export async function startLocalserve(flags: LocalserveFlags, log: Logger): Promise<RunningApp & { webhookConfig: WebhookConfigView | null }> {
   const config = localserveConfig(flags);
   mkdirSync(config.dataDir, { recursive: true });
-  // On a first run the certificate and the DKIM key are made while the database opens; both
-  // are needed only once the listeners start, after `prepare`.
-  const keys = Promise.all([ensureLocalCert(config.dataDir), ensureLocalDkim(config.dataDir)]);
-  keys.catch(() => {}); // awaited in prepare; a failure there fails the start
+  // On a first run the certificate is made while the database opens; it is needed only once
+  // the listeners start, after `prepare`. The DKIM key lives in the database (made there once).
+  const certificate = ensureLocalCert(config.dataDir);
+  certificate.catch(() => {}); // awaited in prepare; a failure there fails the start
   let tls: { key: string; cert: string } | null = null;
   const trustedDkimRecords: TxtRecord[] = [];
   let accountId = 0;
@@ -40,7 +40,7 @@ export async function startLocalserve(flags: LocalserveFlags, log: Logger): Prom
     trustedDkimRecords,
     webhooksAllowLoopback: true,
     prepare: async (database, { webhooks }) => {
-      const [cert, dkimRecord] = await keys;
+      const [cert, dkimRecord] = await Promise.all([certificate, ensureLocalDkim(database)]);
       tls = cert;
       trustedDkimRecords.push(dkimRecord);
       accountId = await ensureLocalAccount(database);

@@ -14,13 +14,6 @@ export interface StoredDkimKey extends DkimKeyPair {
   insecurePermissions: boolean;
 }
 
-/** The `dkim` option of a nodemailer transport or message, for one signing key. */
-export interface NodemailerDkimOptions {
-  domainName: string;
-  keySelector: string;
-  privateKey: string;
-}
-
 /** Where the key of `domain`/`selector` lives: `<dir>/<domain>/<selector>.key` (A-labels). */
 export function dkimKeyPath(dir: string, domain: string, selector: string): string {
   return join(dir, asciiDomain(domain), `${dkimSelector(selector)}.key`);
@@ -116,23 +109,6 @@ export async function loadDkimKeys(dir: string): Promise<StoredDkimKey[]> {
     }
   }
   return keys;
-}
-
-/**
- * The nodemailer `dkim` options to sign a message whose From domain is `fromDomain`, or
- * undefined if no key matches that exact domain. Only RSA keys qualify (nodemailer signs
- * rsa-sha256 only). With several selectors, `selector` picks one, else the first by name.
- */
-export function dkimSigningOptions(
-  keys: readonly StoredDkimKey[],
-  fromDomain: string,
-  selector?: string,
-): NodemailerDkimOptions | undefined {
-  const domain = tryAsciiDomain(fromDomain);
-  if (!domain) return undefined;
-  const usable = keys.filter((k) => k.domain === domain && k.algorithm === "rsa");
-  const key = usable.find((k) => k.selector === selector?.toLowerCase()) ?? usable[0];
-  return key && { domainName: key.domain, keySelector: key.selector, privateKey: key.privateKeyPem };
 }
 
 function isSelector(s: string): boolean {

@@ -7,6 +7,8 @@ const { accounts, addresses, domains, mailboxes } = schema;
 
 export type Account = typeof accounts.$inferSelect;
 export type Domain = typeof domains.$inferSelect;
+/** Who sets an account's password: the config file's passwordFile, or the account commands. */
+export type PasswordSource = Account["passwordSource"];
 
 /** Default account settings (mox's defaults, with retired items kept 7 days). */
 export const defaultAccountSettings: AccountSettings = {
@@ -50,14 +52,23 @@ export async function ensureDomain(
  */
 export async function ensureAccount(
   tx: Tx,
-  a: { name: string; fullName?: string; passwordHash?: string; addresses: string[]; settings?: Partial<AccountSettings> },
+  a: {
+    name: string;
+    fullName?: string;
+    passwordHash?: string;
+    /** Who sets the password from now on (kept when absent; new accounts: `command`). */
+    passwordSource?: PasswordSource;
+    addresses: string[];
+    settings?: Partial<AccountSettings>;
+  },
 ): Promise<Account> {
   const settings = { ...defaultAccountSettings, ...a.settings };
   const set: Partial<typeof accounts.$inferInsert> = { fullName: a.fullName ?? "", settings };
   if (a.passwordHash) set.passwordHash = a.passwordHash;
+  if (a.passwordSource) set.passwordSource = a.passwordSource;
   const [acc] = await tx
     .insert(accounts)
-    .values({ name: a.name, fullName: a.fullName ?? "", passwordHash: a.passwordHash ?? "", settings })
+    .values({ name: a.name, fullName: a.fullName ?? "", passwordHash: a.passwordHash ?? "", passwordSource: a.passwordSource ?? "command", settings })
     .onConflictDoUpdate({ target: accounts.name, set })
     .returning();
   for (const [name, role] of defaultMailboxes) {
@@ -75,9 +86,18 @@ export async function ensureAccount(
   return acc!;
 }
 
-/** Sets an account's password hash. */
-export async function setPasswordHash(tx: DbOrTx, accountId: number, passwordHash: string): Promise<void> {
-  await tx.update(accounts).set({ passwordHash }).where(eq(accounts.id, accountId));
+/**
+ * Creates a new account with its addresses (`postwire account add`); refuses a name that exists
+ * (`accountExists`) instead of changing that account, and an address another account owns.
+ */
+export async function createAccount(tx: Tx, a: { name: string; passwordHash: string; addresses: string[] }): Promise<Account> {
+  if (await getAccountByName(tx, a.name)) throw new StoreError("accountExists", `account ${a.name} exists`);
+  return ensureAccount(tx, { ...a, passwordSource: "command" });
+}
+
+/** Sets an account's password hash (and who set it: `account passwd` is `command`). */
+export async function setPasswordHash(tx: DbOrTx, accountId: number, passwordHash: string, passwordSource: PasswordSource = "command"): Promise<void> {
+  await tx.update(accounts).set({ passwordHash, passwordSource }).where(eq(accounts.id, accountId));
 }
 
 // Looked up on every Send, submission, delivery and login: built once (db/statements.ts).

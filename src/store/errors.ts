@@ -1,5 +1,8 @@
 /** Why a store operation was refused, for the caller to report to the user. */
-export type StoreErrorCode = "addressTaken" | "accountNotFound" | "messageNotFound" | "messageExpunged" | "mailboxNotFound" | "sameMailbox";
+export type StoreErrorCode = "addressTaken" | "accountExists" | "accountNotFound" | "messageNotFound" | "messageExpunged" | "mailboxNotFound" | "sameMailbox"
+  | "dkimKeyExists"
+  | "dkimKeyNotFound"
+  | "dkimKeySigning";
 
 /** A store operation refused for a reason the caller should report to the user. */
 export class StoreError extends Error {

@@ -1,11 +1,13 @@
 /**
- * Domains, accounts, addresses, mailboxes and messages: the only writer of those tables.
+ * Domains (with their DKIM keys), accounts, addresses, mailboxes and messages: the only writer of
+ * those tables.
  * Writes take the caller's transaction so a message, its event and its webhook rows commit
  * together. Raw message bytes are stored exactly as received.
  */
 export {
   ensureDomain,
   ensureAccount,
+  createAccount,
   setPasswordHash,
   getAccount,
   getAccountByName,
@@ -15,6 +17,7 @@ export {
   findMailbox,
   defaultAccountSettings,
   type Account,
+  type PasswordSource,
   type Domain,
   type AddressOwner,
 } from "./accounts.js";
@@ -37,5 +40,15 @@ export {
   type MailboxRow,
   type MailboxPageFilter,
 } from "./mailbox-page.js";
+export {
+  addDkimKey,
+  importDkimKey,
+  removeDkimKey,
+  listDkimKeys,
+  signingDkimKey,
+  dkimKeysChannel,
+  type StoredDkimKeyRow,
+  type DkimImportResult,
+} from "./dkim-keys.js";
 export { StoreError } from "./errors.js";
 export type { Envelope, MailboxRole, AccountSettings } from "../db/schema/index.js";

@@ -6,3 +6,4 @@ export * from "./delivery.js";
 export * from "./websocket.js";
 export * from "./webhooks.js";
 export * from "./sender.js";
+export * from "./dkim.js";

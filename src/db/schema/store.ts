@@ -43,6 +43,11 @@ export const accounts = pgTable("accounts", {
   name: text("name").notNull().unique(),
   fullName: text("full_name").notNull().default(""),
   passwordHash: text("password_hash").notNull().default(""),
+  /**
+   * Who sets the password: `config` (the config file's passwordFile, applied at every start of
+   * serve) or `command` (`postwire account add|passwd`; serve never changes it).
+   */
+  passwordSource: text("password_source").$type<"config" | "command">().notNull().default("command"),
   loginDisabled: boolean("login_disabled").notNull().default(false),
   settings: jsonb("settings").$type<AccountSettings>().notNull(),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
