@@ -2,7 +2,7 @@
 // required TLS and REQUIRETLS), then as many transactions as the recipient limit of the server
 // needs (mox deliverHost: a 452/552 on a later RCPT moves that recipient to the next
 // transaction). Results per recipient come from the RCPT and DATA replies.
-import { createSecureContext, type SecureContext } from "node:tls";
+import { createSecureContext, rootCertificates, type SecureContext } from "node:tls";
 import { isIP } from "node:net";
 import SMTPConnection, { type SMTPConnectionEnvelope, type SMTPConnectionSendInfo } from "nodemailer/lib/smtp-connection";
 import type { NodemailerError } from "nodemailer/lib/errors";
@@ -48,6 +48,13 @@ const rcptLimitCodes = new Set([452, 552]);
 // connection cost about 0.5 ms of CPU each.
 let sharedContext: SecureContext | null = null;
 const clientContext = (): SecureContext => (sharedContext ??= createSecureContext({}));
+// A target's own trusted certificates (localserve's self-signed one) beside the system's CAs.
+const caContexts = new Map<string, SecureContext>();
+const contextWithCa = (ca: string): SecureContext => {
+  let c = caContexts.get(ca);
+  if (!c) caContexts.set(ca, (c = createSecureContext({ ca: [...rootCertificates, ca] })));
+  return c;
+};
 
 /** Delivers to one host; never throws. */
 export async function deliverToHost(a: HostAttempt): Promise<HostResult> {
@@ -63,7 +70,7 @@ export async function deliverToHost(a: HostAttempt): Promise<HostResult> {
     opportunisticTLS: a.requireTls !== true,
     ignoreTLS: a.noTls === true && a.requireTls !== true,
     // Opportunistic TLS verifies nothing (RFC 7435); REQUIRETLS needs a valid certificate.
-    tls: { rejectUnauthorized: a.requireTls === true, secureContext: clientContext(), ...(sni ? { servername: sni } : {}) },
+    tls: { rejectUnauthorized: a.requireTls === true, secureContext: a.hop.ca ? contextWithCa(a.hop.ca) : clientContext(), ...(sni ? { servername: sni } : {}) },
     connectionTimeout: t.connectMs,
     greetingTimeout: t.commandMs,
     socketTimeout: t.commandMs,

@@ -6,7 +6,7 @@ import { DnsError, lookupMx, type Resolver } from "../dns/index.js";
 import type { Target } from "./types.js";
 
 /** One address to connect to; `servername` is the MX host name (TLS SNI and verification). */
-export type Hop = { address: string; port: number; servername: string };
+export type Hop = { address: string; port: number; servername: string; ca?: string };
 
 /** Hosts to try in order, or why there are none (`permanent` ends delivery). */
 export type Route = { hops: Hop[] } | { hops: []; permanent: boolean; error: string };
@@ -21,7 +21,7 @@ export async function route(
       // A target host that is a name (a smarthost) is resolved through the same resolver.
       const hops: Hop[] = [];
       for (const t of await o.target(domain)) {
-        for (const address of await addresses(o.resolver, t.host)) hops.push({ address, port: t.port, servername: t.host });
+        for (const address of await addresses(o.resolver, t.host)) hops.push({ address, port: t.port, servername: t.host, ...(t.ca ? { ca: t.ca } : {}) });
       }
       if (hops.length === 0) return { hops: [], permanent: false, error: `no addresses for the delivery target of ${domain}` };
       return { hops };

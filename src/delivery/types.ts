@@ -11,7 +11,12 @@ import type { IdempotencyKeys } from "./idempotency.js";
 export type { DeliveryResult, OutboundStatus };
 
 /** Where to connect for a recipient domain (overrides the MX lookup; localserve, tests). */
-export type Target = { host: string; port: number };
+export type Target = {
+  host: string;
+  port: number;
+  /** PEM certificates trusted for this target besides the system's (localserve: its own self-signed one), so REQUIRETLS can verify it. */
+  ca?: string;
+};
 
 /** A DKIM signing key for a From domain, in nodemailer's form. */
 export type DkimKey = { domainName: string; keySelector: string; privateKey: string };

@@ -56,8 +56,9 @@ export async function startLocalserve(flags: LocalserveFlags, log: Logger): Prom
     // The web interface opens on the catch-all account for loopback clients, as mox localserve's.
     uiOpenAccount: () => accountId,
     simulate: createFailureSimulator().check,
-    // Every outgoing message, whatever its destination, is delivered back to our own MX.
-    deliveryTarget: (ports) => async () => [{ host: "127.0.0.1", port: ports.smtp ?? flags.smtpPort }],
+    // Every outgoing message, whatever its destination, is delivered back to our own MX, whose
+    // certificate the delivery trusts: RequireTLS (verified TLS, REQUIRETLS) works as in mox.
+    deliveryTarget: (ports) => async () => [{ host: "127.0.0.1", port: ports.smtp ?? flags.smtpPort, ...(tls ? { ca: tls.cert } : {}) }],
   });
   return { ...app, webhookConfig: hooks };
 }
