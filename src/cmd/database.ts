@@ -14,6 +14,6 @@ export type DatabaseArgs = { config?: string; dir?: string };
 export async function openCommandDatabase(args: DatabaseArgs, level = "warn"): Promise<{ database: Database; config: Config | null; dataDir: string }> {
   const config = args.config ? loadConfigFile(args.config) : null;
   const dataDir = args.dir ?? config?.dataDir ?? "./postwire-data";
-  const database = await openDatabase({ url: process.env.DATABASE_URL || config?.database.url, dataDir, log: createLogger({ level }) });
+  const database = await openDatabase({ url: process.env.DATABASE_URL || config?.database.url, dataDir, log: createLogger({ level, fd: 2 }) });
   return { database, config, dataDir };
 }

@@ -10,7 +10,7 @@ import { UsageError } from "./usage.js";
 async function withKeys<T>(o: DatabaseArgs, fn: (x: Awaited<ReturnType<typeof openCommandDatabase>>) => Promise<T>): Promise<T> {
   const x = await openCommandDatabase(o);
   try {
-    await importDataDirDkimKeys(x.database, x.dataDir, createLogger({ level: "warn" }));
+    await importDataDirDkimKeys(x.database, x.dataDir, createLogger({ level: "warn", fd: 2 }));
     return await fn(x);
   } finally {
     await x.database.close();

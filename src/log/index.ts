@@ -12,8 +12,10 @@ export type { Logger };
 /** Options of {@link createLogger}. */
 export type LoggerOptions = {
   level?: string;
-  /** Where lines go; default stdout (fd 1). */
+  /** Where lines go; default the file descriptor `fd`. */
   destination?: NodeJS.WritableStream;
+  /** 1 (stdout, the default: `serve` and `localserve`) or 2 (stderr: commands whose stdout is their answer). */
+  fd?: 1 | 2;
   /** Human-readable lines (pino-pretty) instead of JSON; default: when stdout is a terminal. */
   pretty?: boolean;
 };
@@ -24,7 +26,8 @@ export type LoggerOptions = {
  * stdout; nothing else is written there by `serve` or `localserve`.
  */
 export function createLogger(opts: LoggerOptions = {}): Logger {
-  const pretty = opts.pretty ?? (opts.destination === undefined && process.stdout.isTTY === true);
+  const fd = opts.fd ?? 1;
+  const pretty = opts.pretty ?? (opts.destination === undefined && (fd === 1 ? process.stdout : process.stderr).isTTY === true);
   const options: pino.LoggerOptions = {
     level: opts.level ?? "info",
     base: undefined,
@@ -33,15 +36,15 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       censor: "[redacted]",
     },
   };
-  if (pretty) return pino(options, prettyStream(opts.destination));
-  return pino(options, (opts.destination as pino.DestinationStream | undefined) ?? pino.destination({ dest: 1, sync: false }));
+  if (pretty) return pino(options, prettyStream(fd, opts.destination));
+  return pino(options, (opts.destination as pino.DestinationStream | undefined) ?? pino.destination({ dest: fd, sync: false }));
 }
 
 /** pino-pretty as an in-process stream (no worker thread); loaded only when a terminal asks for it. */
-function prettyStream(destination?: NodeJS.WritableStream): pino.DestinationStream {
+function prettyStream(fd: 1 | 2, destination?: NodeJS.WritableStream): pino.DestinationStream {
   const require = createRequire(import.meta.url);
   const build = require("pino-pretty") as (o: Record<string, unknown>) => pino.DestinationStream;
-  return build({ colorize: destination === undefined, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname", destination: destination ?? 1, sync: false });
+  return build({ colorize: destination === undefined, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname", destination: destination ?? fd, sync: false });
 }
 
 /** A logger that discards everything (tests). */
