@@ -7,7 +7,7 @@ import type { OpsHandler } from "./ops.js";
  * The HTTP listener: the webapi (hono) plus the WebSocket upgrade for the event stream, and the
  * operations endpoints (/metrics, /healthz, /readyz) when `ops` is given.
  */
-export async function startHttp(o: { app: Hono; stream: EventStream; host: string; port: number; ops?: OpsHandler }): Promise<{ port: number; close(): Promise<void> }> {
+export async function startHttp(o: { app: Hono; stream: EventStream; host: string; port: number; ops?: OpsHandler }): Promise<{ port: number; close(o?: { deadline?: number }): Promise<void> }> {
   const ops = o.ops;
   const fetch = ops ? (req: Request, env: unknown) => ops(req) ?? o.app.fetch(req, env) : o.app.fetch;
   const server: ServerType = await new Promise((resolve, reject) => {
@@ -22,11 +22,18 @@ export async function startHttp(o: { app: Hono; stream: EventStream; host: strin
   const addr = http.address();
   return {
     port: typeof addr === "object" && addr ? addr.port : o.port,
-    async close() {
+    /** Stops listening; requests under way (long polls) may run until `deadline`, then are cut. */
+    async close(c: { deadline?: number } = {}) {
       detach();
       await o.stream.close();
       http.closeIdleConnections();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await new Promise<void>((resolve) => {
+        const t = c.deadline === undefined ? undefined : setTimeout(() => http.closeAllConnections(), Math.max(0, c.deadline - performance.now()));
+        http.close(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
     },
   };
 }

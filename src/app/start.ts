@@ -63,7 +63,14 @@ export type RunningApp = {
   metrics: Metrics;
   /** Re-reads the TLS certificate and key for new SMTP sessions (SIGHUP); open sessions continue. */
   reloadTls(): void;
-  stop(): Promise<void>;
+  /**
+   * Stops in two phases: first the listeners stop accepting and the queue runners claim no more,
+   * all at once, while work under way may finish for `graceMs` (default config `shutdownGrace`);
+   * then what still runs is cut short and handed back, and the event log and database close.
+   */
+  stop(o?: { graceMs?: number }): Promise<void>;
+  /** The configured grace period of `stop` (config `shutdownGrace`) in ms. */
+  shutdownGraceMs: number;
 };
 
 /**
@@ -72,12 +79,18 @@ export type RunningApp = {
  */
 export async function startApp(config: Config, log: Logger, o: AppOverrides = {}): Promise<RunningApp> {
   const clock = o.clock ?? systemClock;
-  const stops: (() => Promise<void>)[] = [];
+  // `front`: what accepts or claims work, stopped together first; `back`: what they use, after.
+  const stops: { front: boolean; stop: (deadline: number) => Promise<void> }[] = [];
   let listening = false; // readiness: listeners bound and not stopping
-  const stopAll = async () => {
+  const failed = (err: unknown) => log.warn({ err }, "stop failed");
+  const stopAll = async ({ graceMs = durationMs(config.shutdownGrace) }: { graceMs?: number } = {}) => {
     listening = false;
-    for (const s of stops.reverse()) await s().catch((err: unknown) => log.warn({ err }, "stop failed"));
+    const deadline = performance.now() + graceMs;
+    await Promise.all(stops.filter((s) => s.front).map((s) => s.stop(deadline).catch(failed)));
+    for (const s of stops.filter((x) => !x.front).reverse()) await s.stop(deadline).catch(failed);
   };
+  const front = (stop: (deadline: number) => Promise<void>) => stops.push({ front: true, stop });
+  const back = (stop: () => Promise<void>) => stops.push({ front: false, stop });
   // Certificates are read (and a listener needing one without it refused) before anything opens.
   const tlsFiles = o.tls ? null : fileTls(config);
   if (tlsFiles) checkListenerTls(config, tlsFiles);
@@ -90,10 +103,10 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
       poolSize: config.database.poolSize,
       log,
     });
-    stops.push(() => database.close());
+    back(() => database.close());
     observeDatabase(metrics, database, config.database.poolSize);
     const eventLog = await createEventLog({ database, log: log.child({ module: "events" }) });
-    stops.push(() => eventLog.close());
+    back(() => eventLog.close());
     const webhooks = createWebhooks({
       database,
       log,
@@ -117,7 +130,7 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
     await o.prepare?.(database, { webhooks });
     await importDataDirDkimKeys(database, config.dataDir, log.child({ module: "dkim" }));
     const dkim = await createDkimProvider({ database, log: log.child({ module: "dkim" }) });
-    stops.push(() => dkim.close());
+    back(() => dkim.close());
     const limiter = createAuthLimiter(clock, config.authLimits);
     const resolver = o.resolver ?? createNodeResolver();
     const ports: RunningApp["ports"] = { smtp: null, submission: null, submissions: null, http: null, ops: null };
@@ -154,7 +167,7 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
         tls: o.tls ?? tlsFiles!.forListener(kind),
         allowInsecureAuth: kind === "submission" && config.smtp.submission.allowInsecureAuth,
       });
-      stops.push(() => s.close());
+      front((deadline) => s.close({ deadline }));
       smtpListeners.push(s);
       ports[name] = s.port;
     }
@@ -191,19 +204,20 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
           })
         : null;
       const http = await startHttp({ app: routeHttp(api, ui), stream, host: config.http.host, port: config.http.port, ops: config.metrics.listener.enabled ? undefined : ops });
-      stops.push(() => http.close());
+      front((deadline) => http.close({ deadline }));
       ports.http = http.port;
     }
     if (config.metrics.listener.enabled) {
       const l = await startOpsListener(ops, config.metrics.listener.host, config.metrics.listener.port);
-      stops.push(() => l.close());
+      // Kept until the end: health checks are answered (not ready) while work drains.
+      back(() => l.close());
       ports.ops = l.port;
     }
 
     await delivery.start();
-    stops.push(() => delivery.stop());
+    front((deadline) => delivery.stop({ deadline }));
     await webhooks.start();
-    stops.push(() => webhooks.stop());
+    front((deadline) => webhooks.stop({ deadline }));
     const reloadTls = () => {
       try {
         tlsFiles?.reload();
@@ -218,9 +232,9 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
     // start-up does not wait for it either.
     void parseMessage(Buffer.from("Subject: warm-up\r\n\r\n"));
     listening = true;
-    return { database, eventLog, delivery, webhooks, ports, metrics, reloadTls, stop: stopAll };
+    return { database, eventLog, delivery, webhooks, ports, metrics, reloadTls, stop: stopAll, shutdownGraceMs: durationMs(config.shutdownGrace) };
   } catch (err) {
-    await stopAll();
+    await stopAll({ graceMs: 0 });
     throw err;
   }
 }

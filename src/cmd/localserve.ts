@@ -15,5 +15,5 @@ export async function localserveCommand(flags: Partial<LocalserveFlags>): Promis
   const ms = Math.round(performance.now() - t0);
   log.info({ ports: app.ports, dir: f.dir, host: f.host, startMs: ms }, "localserve ready");
   process.stderr.write(banner(app, f.dir, f.host, ms) + "\n");
-  await runUntilSignal(log, () => app.stop());
+  await runUntilSignal(log, () => app.stop(), app.shutdownGraceMs);
 }

@@ -10,5 +10,5 @@ export async function serveCommand(args: { config: string }): Promise<void> {
   const app = await startApp(config, log);
   log.info({ ports: app.ports }, "postwire serving");
   process.on("SIGHUP", () => app.reloadTls());
-  await runUntilSignal(log, () => app.stop());
+  await runUntilSignal(log, () => app.stop(), app.shutdownGraceMs);
 }

@@ -82,6 +82,10 @@ const domainSchema = z.object({
 export const configSchema = z.object({
   hostname: z.string().default("localhost").describe("This host's name: SMTP banner, EHLO, Message-IDs, DSN sender."),
   dataDir: z.string().default("./postwire-data").describe("Directory for the embedded database, keys and certificates."),
+  shutdownGrace: duration(
+    "30s",
+    "On SIGTERM or SIGINT the listeners close at once; SMTP transactions, webapi requests, deliveries and webhook requests under way may finish for this long. What is still running then is cut short and its job handed back (not counted as an attempt) for another process or the next start. A second signal exits at once.",
+  ),
   log: z
     .object({
       level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info").describe("Log level."),
@@ -222,7 +226,10 @@ export const configSchema = z.object({
   queue: z
     .object({
       concurrency: z.number().int().min(1).default(10).describe("Outgoing deliveries in flight."),
-      lockTimeout: duration("10m", "A claimed job whose worker vanished is retried after this long."),
+      lockTimeout: duration(
+        "15s",
+        "Lease of a claimed delivery or webhook job: the process working on it renews it every third of this, so a job whose process died is taken over by another process (or the next start) once this has passed. Process clocks must agree to well within it.",
+      ),
       timeScale: z.number().min(1).default(1).describe("Divide every retry wait by this (tests and localserve)."),
     })
     .prefault({})

@@ -18,9 +18,10 @@ export type Outcome = (
 
 /**
  * Attempts delivery of rows that share message, domain and sender; outcomes in row order. `raw`
- * is the message when the caller loaded it with the rows (undefined: loaded here).
+ * is the message when the caller loaded it with the rows (undefined: loaded here). `signal`
+ * cuts the SMTP conversation short (shutdown); the caller then records only real answers.
  */
-export async function attemptDelivery(ctx: Ctx, rows: OutboundRow[], raw?: Buffer | null): Promise<Outcome[]> {
+export async function attemptDelivery(ctx: Ctx, rows: OutboundRow[], raw?: Buffer | null, signal?: AbortSignal): Promise<Outcome[]> {
   const row0 = rows[0]!;
   if (raw === undefined) raw = await loadRaw(ctx.db, row0.rawId);
   if (!raw) return rows.map(() => fail(true, null, "queued message body is missing"));
@@ -38,7 +39,7 @@ export async function attemptDelivery(ctx: Ctx, rows: OutboundRow[], raw?: Buffe
     message,
     requireTls: row0.requireTls,
   };
-  const r = await tryHops(where.hops, (hop, noTls) => observedAttempt(ctx, rows, hop, noTls, () => deliverToHost({ ...base, hop, noTls })));
+  const r = await tryHops(where.hops, (hop, noTls) => observedAttempt(ctx, rows, hop, noTls, () => deliverToHost({ ...base, hop, noTls, signal })), signal);
   if (r.kind === "sent") {
     await faultPoint("delivery.after-remote-250"); // FAULT (test/torture): the MX said 250, outcome not recorded
     return r.outcomes.map((o) => ({ ...(o.ok ? delivered(o.reply) : fail(o.reply.code >= 500, o.reply, o.error)), remote: r.remote }));
@@ -47,10 +48,11 @@ export async function attemptDelivery(ctx: Ctx, rows: OutboundRow[], raw?: Buffe
 }
 
 /** Tries hops in order (mox: stop at a permanent error; plaintext again after a TLS failure). */
-async function tryHops(hops: Hop[], send: (hop: Hop, noTls: boolean) => Promise<HostResult>): Promise<HostResult> {
+async function tryHops(hops: Hop[], send: (hop: Hop, noTls: boolean) => Promise<HostResult>, signal?: AbortSignal): Promise<HostResult> {
   let last: HostError | null = null;
   let missingRequireTls = 0;
   for (const hop of hops) {
+    if (signal?.aborted && last) return last;
     let r = await send(hop, false);
     if (r.kind === "error" && r.tls && !r.requireTls) r = await send(hop, true);
     if (r.kind === "sent") return r;

@@ -20,7 +20,7 @@ type Batch = { jobs: Job[]; done: Promise<void>; finish(): void };
 /** Creates the handler; jobs of one group claimed together join one batch. */
 export function createDeliveryHandler(ctx: Ctx): JobHandler {
   const open = new Map<string, Batch>();
-  return async (job) => {
+  return async (job, signal) => {
     const key = job.groupKey ?? `job:${job.id}`;
     const joined = open.get(key);
     if (joined) {
@@ -35,7 +35,7 @@ export function createDeliveryHandler(ctx: Ctx): JobHandler {
       const alone = Number(job.payload.groupSize ?? 0) === 1;
       const more = job.groupKey && !alone ? await claimGroup(ctx, job, maxBatch - batch.jobs.length) : [];
       open.delete(key);
-      await deliverBatch(ctx, [...batch.jobs, ...more]);
+      await deliverBatch(ctx, [...batch.jobs, ...more], signal);
     } finally {
       if (open.get(key) === batch) open.delete(key);
       batch.finish();
@@ -60,15 +60,27 @@ async function claimGroup(ctx: Ctx, job: Job, limit: number): Promise<Job[]> {
   });
 }
 
-/** Delivers one batch; on an unexpected fault its jobs are retried a minute (scaled) later. */
-async function deliverBatch(ctx: Ctx, jobs: Job[]): Promise<void> {
+/**
+ * Delivers one batch; on an unexpected fault its jobs are retried a minute (scaled) later. When
+ * `signal` aborted the attempt (shutdown), only recipients the remote answered are recorded;
+ * the others' jobs stay locked for the runner to hand back uncounted.
+ */
+async function deliverBatch(ctx: Ctx, jobs: Job[], signal: AbortSignal): Promise<void> {
   try {
     const { items, raw } = await prepare(ctx, jobs);
     if (items.length === 0) return;
     const started = ctx.clock.now();
-    const outcomes = await outcomesFor(ctx, items, raw);
+    const outcomes = await outcomesFor(ctx, items, raw, signal);
+    if (signal.aborted) {
+      const answered = (o: Outcome) => o.kind === "delivered" || o.code > 0 || o.suppressed === true;
+      const keep = items.flatMap((it, i) => (answered(outcomes[i]!) ? [{ it, o: outcomes[i]! }] : []));
+      ctx.log.info({ jobIds: items.filter((_, i) => !answered(outcomes[i]!)).map((it) => it.job.id) }, "delivery cut short by shutdown, handing back");
+      if (keep.length > 0) await recordOutcomes(ctx, keep.map((k) => k.it), keep.map((k) => k.o), started);
+      return;
+    }
     await recordOutcomes(ctx, items, outcomes, started);
   } catch (err) {
+    if (signal.aborted) return; // handed back by the runner
     ctx.log.error({ err, jobIds: jobs.map((j) => j.id) }, "delivery batch failed, retrying later");
     const at = new Date(ctx.clock.now() + 60_000 / ctx.timeScale);
     for (const j of jobs) await rescheduleJob(ctx.db, j, at, String(err)).catch(() => {}); // stale-lock recovery retries it
@@ -104,13 +116,13 @@ function msgIdOf(job: Job): number {
 }
 
 /** Suppressed recipients fail before connecting (mox §3.3); the rest go to the remote. */
-async function outcomesFor(ctx: Ctx, items: Item[], raw: Buffer | null | undefined): Promise<Outcome[]> {
+async function outcomesFor(ctx: Ctx, items: Item[], raw: Buffer | null | undefined, signal: AbortSignal): Promise<Outcome[]> {
   // A batch has one sender account (one submission).
   const listed = await suppressedAmong(ctx.db, items[0]!.row.accountId, items.map((it) => it.row.recipient));
   const outcomes: (Outcome | null)[] = items.map((it) => (listed.has(it.row.recipient) ? suppressedOutcome : null));
   const sendable = items.filter((_, i) => outcomes[i] === null);
   if (sendable.length > 0) {
-    const sent = await attemptDelivery(ctx, sendable.map((it) => it.row), raw);
+    const sent = await attemptDelivery(ctx, sendable.map((it) => it.row), raw, signal);
     let k = 0;
     for (let i = 0; i < outcomes.length; i++) if (outcomes[i] === null) outcomes[i] = sent[k++]!;
   }

@@ -70,9 +70,9 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
       });
       cleanup = startCleanup(ctx);
     },
-    async stop() {
+    async stop(o) {
       cleanup?.stop();
-      await runner?.stop();
+      await runner?.stop(o);
       runner = null;
       cleanup = null;
     },

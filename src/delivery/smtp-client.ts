@@ -39,6 +39,8 @@ export type HostAttempt = {
   /** Plaintext only (the retry after a failed TLS handshake). */
   noTls?: boolean;
   timeouts?: { connectMs: number; commandMs: number };
+  /** Closes the connection at once when it aborts (shutdown after the grace period). */
+  signal?: AbortSignal;
 };
 
 const defaultTimeouts = { connectMs: 30_000, commandMs: 60_000 };
@@ -79,12 +81,16 @@ export async function deliverToHost(a: HostAttempt): Promise<HostResult> {
   let broken: NodemailerError | null = null;
   conn.on("error", (err: NodemailerError) => (broken ??= err));
   const remote = (): Remote => ({ host: a.hop.servername, tls: (conn as unknown as { secure?: boolean }).secure === true });
+  const abort = (): void => conn.close();
+  a.signal?.addEventListener("abort", abort, { once: true });
   try {
+    if (a.signal?.aborted) throw Object.assign(new Error("aborted: shutting down"), { code: "ECONNECTION" });
     await open(conn);
     return { ...(missingExtension(conn, a) ?? (await transactions(conn, a, () => broken))), remote: remote() };
   } catch (err) {
     return { ...hostError((broken ?? err) as NodemailerError, a.requireTls === true), remote: remote() };
   } finally {
+    a.signal?.removeEventListener("abort", abort);
     conn.close();
   }
 }

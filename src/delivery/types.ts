@@ -164,7 +164,11 @@ export type Delivery = {
   idempotency: IdempotencyKeys;
   admin: QueueAdmin;
   start(): Promise<void>;
-  stop(): Promise<void>;
+  /**
+   * Stops claiming; deliveries in flight finish until `deadline` (a `performance.now()` time,
+   * default: no limit), then are cut short and handed back uncounted.
+   */
+  stop(o?: { deadline?: number }): Promise<void>;
   wake(): void;
 };
 

@@ -15,7 +15,12 @@ export type SmtpListener = {
   port: number;
   /** Loads the current TLS material for new handshakes; open sessions keep theirs. */
   reloadTls(): void;
-  close(): Promise<void>;
+  /**
+   * Stops accepting. Sessions outside a mail transaction get 421 4.3.2 and are closed at once;
+   * a transaction under way may finish until `deadline` (a `performance.now()` time, default
+   * 30 s from now), then gets 421 and is closed.
+   */
+  close(o?: { deadline?: number }): Promise<void>;
 };
 
 type Conn = {
@@ -121,7 +126,18 @@ export async function startListener(deps: InboundDeps, spec: ListenerSpec): Prom
       const t = spec.tls();
       if (t && tls) server.updateSecureContext(serverTlsOptions(t)); // TLS is switched on or off only at start
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: (o = {}) =>
+      new Promise<void>((resolve) => {
+        // smtp-server reads its close timeout when close() is called.
+        const left = o.deadline === undefined ? 30_000 : Math.max(1, Math.round(o.deadline - performance.now()));
+        (server as unknown as { options: SMTPServerOptions }).options.closeTimeout = left;
+        server.close(() => resolve());
+        for (const c of (server as unknown as { connections: Set<Conn> }).connections) {
+          if (c.session?.envelope?.mailFrom || (c.session && stateOf(c.session).busy)) continue;
+          c.send(421, "4.3.2 shutting down, try again later", false);
+          c.close();
+        }
+      }),
   };
 }
 

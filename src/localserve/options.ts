@@ -37,6 +37,8 @@ export function localserveConfig(f: LocalserveFlags): Config {
   return validateConfig({
     hostname: "localhost",
     dataDir: resolve(f.dir),
+    // A developer's Ctrl-C: deliveries and webhooks under way get a short grace.
+    shutdownGrace: "5s",
     log: { level: f.logLevel },
     smtp: {
       mx: listener(f.smtpPort),

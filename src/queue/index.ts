@@ -23,7 +23,7 @@ export {
   type Job,
   type NewJob,
 } from "./jobs.js";
-export { startRunner, type Runner, type RunnerOptions, type JobHandler, type KeyGate } from "./runner.js";
+export { startRunner, defaultLeaseMs, type Runner, type RunnerOptions, type JobHandler, type KeyGate } from "./runner.js";
 export { retryDelay, maxAttempts, deliverySchedule, webhookSchedule, type Schedule } from "./backoff.js";
 
 /**

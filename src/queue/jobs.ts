@@ -186,11 +186,24 @@ export async function recoverStaleJobs(db: DbOrTx, before: Date): Promise<{ reco
   return { recovered: Number(r.recovered), oldestLock: r.oldest === null ? null : new Date(r.oldest) };
 }
 
-/** Releases every lock held by a worker id (clean shutdown, or restart of the same worker). */
-export async function releaseWorkerJobs(db: DbOrTx, workerId: string): Promise<number> {
+/**
+ * Renews the lease of every job a worker holds (its heartbeat): their lock time becomes `now`,
+ * so {@link recoverStaleJobs} leaves them alone while the worker lives. Returns how many.
+ */
+export async function renewWorkerJobs(db: DbOrTx, workerId: string, now: Date): Promise<number> {
+  const r = await db.update(jobs).set({ lockedAt: now }).where(eq(jobs.lockedBy, workerId)).returning({ id: jobs.id });
+  return r.length;
+}
+
+/**
+ * Releases every lock held by a worker id (shutdown). With `uncount`, the attempt counted at
+ * claim is taken back: the work was handed back unfinished (aborted at the end of the grace
+ * period, or never started), so it is not a failed attempt.
+ */
+export async function releaseWorkerJobs(db: DbOrTx, workerId: string, o: { uncount?: boolean } = {}): Promise<number> {
   const r = await db
     .update(jobs)
-    .set({ lockedBy: null, lockedAt: null })
+    .set({ lockedBy: null, lockedAt: null, ...(o.uncount ? { attempts: sql`greatest(${jobs.attempts} - 1, 0)` } : {}) })
     .where(eq(jobs.lockedBy, workerId))
     .returning({ id: jobs.id });
   return r.length;

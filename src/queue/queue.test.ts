@@ -102,6 +102,73 @@ describe("queue", () => {
     assert.equal(done.length, 10);
     assert.ok(peak <= 3, `peak ${peak}`);
   });
+
+  it("renews the lease of a running job, and takes over the job of a worker that stopped renewing", async () => {
+    const db = t.database.db;
+    const leaseMs = 300;
+    const runs: { n: number; attempts: number }[] = [];
+    const finished: number[] = [];
+    let release!: () => void;
+    const slow = new Promise<void>((r) => (release = r));
+    const handler = async (job: Parameters<Parameters<typeof startRunner>[0]["handler"]>[0]) => {
+      runs.push({ n: job.payload.n as number, attempts: job.attempts });
+      if (job.payload.n === 1) await slow;
+      await completeJob(db, job);
+      finished.push(job.payload.n as number);
+    };
+    const opts = { database: t.database, log: silentLogger(), clock: { now: () => Date.now() }, kinds: ["lease"], concurrency: 2, pollMs: 50, lockTimeoutMs: leaseMs, handler };
+    const a = await startRunner(opts);
+    await enqueue(t.database, db, [{ kind: "lease", payload: { n: 1 }, runAt: new Date() }]);
+    a.wake();
+    const until = async (cond: () => boolean | Promise<boolean>, what: string) => {
+      for (const end = Date.now() + 20_000; !(await cond()); await new Promise((r) => setTimeout(r, 20))) if (Date.now() > end) assert.fail(what);
+    };
+    await until(() => runs.length === 1, "the first run");
+    const b = await startRunner(opts);
+    // Far longer than the lease: the live worker's heartbeat keeps the job its own.
+    const end = Date.now() + 8 * leaseMs;
+    while (Date.now() < end) {
+      b.wake();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(runs.length, 1, "not taken over while its worker lives");
+    release();
+    await until(() => finished.includes(1), "the job done");
+    assert.equal(runs.length, 1);
+
+    // A worker that died: its claim is never renewed, and a live runner takes it over.
+    await enqueue(t.database, db, [{ kind: "lease", payload: { n: 2 }, runAt: new Date() }]);
+    const [dead] = await claimJobs(db, { kinds: ["lease"], workerId: "dead", limit: 1, now: new Date() });
+    assert.ok(dead);
+    await until(() => runs.some((r) => r.n === 2), "the takeover");
+    assert.deepEqual(runs.find((r) => r.n === 2), { n: 2, attempts: 2 }, "the dead worker's attempt stays counted");
+    await Promise.all([a.stop(), b.stop()]);
+  });
+
+  it("hands running jobs back uncounted when stopped past its deadline", async () => {
+    const db = t.database.db;
+    let seen: AbortSignal | null = null;
+    const r = await startRunner({
+      database: t.database,
+      log: silentLogger(),
+      clock: { now: () => Date.now() },
+      kinds: ["abort"],
+      concurrency: 1,
+      pollMs: 50,
+      // Never finishes on its own: returns only when aborted, leaving the job locked.
+      handler: (_job, signal) => new Promise<void>((resolve) => ((seen = signal), signal.addEventListener("abort", () => resolve()))),
+    });
+    const [id] = await enqueue(t.database, db, [{ kind: "abort", payload: {}, runAt: new Date() }]);
+    r.wake();
+    for (let i = 0; i < 500 && !seen; i++) await new Promise((x) => setTimeout(x, 20));
+    assert.ok(seen, "the handler ran");
+    await r.stop({ deadline: performance.now() + 100 });
+    assert.equal((seen as AbortSignal).aborted, true);
+    const [job] = await claimJobs(db, { kinds: ["abort"], workerId: "next", limit: 1, now: new Date() });
+    assert.equal(job?.id, id, "handed back, claimable at once");
+    assert.equal(job!.attempts, 1, "the cut attempt was not counted");
+    assert.ok(await completeJob(db, job!));
+  });
 });
 
 describe("backoff", () => {

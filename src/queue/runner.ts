@@ -3,10 +3,18 @@ import type { Logger } from "pino";
 import type { Clock } from "../clock/index.js";
 import type { Database } from "../db/index.js";
 import type { Metrics } from "../metrics/index.js";
-import { claimJobs, nextDueAt, recoverStaleJobs, releaseWorkerJobs, rescheduleJob, type Job } from "./jobs.js";
+import { claimJobs, nextDueAt, recoverStaleJobs, releaseWorkerJobs, renewWorkerJobs, rescheduleJob, type Job } from "./jobs.js";
 
-/** Handles one claimed job; it completes or reschedules the job itself, in its own transaction. */
-export type JobHandler = (job: Job) => Promise<void>;
+/**
+ * Handles one claimed job; it completes or reschedules the job itself, in its own transaction.
+ * `signal` aborts when the process stops and its grace period is over: the handler then cuts
+ * its network work short and returns leaving the job locked (nothing recorded), and the runner
+ * hands it back uncounted. Work that already got its answer is recorded as usual.
+ */
+export type JobHandler = (job: Job, signal: AbortSignal) => Promise<void>;
+
+/** Default lease of a claimed job (config `queue.lockTimeout`): renewed every third of it while the job runs. */
+export const defaultLeaseMs = 15_000;
 
 /**
  * Optional per-key concurrency gate (e.g. webhook URLs): claims skip `saturatedKeys()`, take at
@@ -24,6 +32,10 @@ export type RunnerOptions = {
   gate?: KeyGate;
   /** Fallback poll interval; wake-ups normally come from wake() or NOTIFY. */
   pollMs?: number;
+  /**
+   * Lease of a claimed job: renewed every third of it while the job runs, so a job whose
+   * process died (its lease not renewed) is claimed again once this has passed.
+   */
   lockTimeoutMs?: number;
   /** Wait before a job whose handler threw is retried. */
   crashRetryMs?: number;
@@ -38,7 +50,16 @@ function lockRecovered(o: RunnerOptions, log: Logger, recovered: number, lockTim
 }
 
 /** A running worker for some job kinds. */
-export type Runner = { wake(): void; stop(): Promise<void>; readonly workerId: string };
+export type Runner = {
+  wake(): void;
+  /**
+   * Claims no more, lets running jobs finish until `deadline` (a `performance.now()` time;
+   * default: wait for them), then aborts what is left and hands every job still held back
+   * uncounted, for another process or the next start.
+   */
+  stop(o?: { deadline?: number }): Promise<void>;
+  readonly workerId: string;
+};
 
 const channel = "postwire_jobs";
 
@@ -56,7 +77,9 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
   let looping = false;
   let again = false;
   let kicked = false;
-  const lockTimeoutMs = o.lockTimeoutMs ?? 600_000;
+  const lockTimeoutMs = o.lockTimeoutMs ?? defaultLeaseMs;
+  const aborter = new AbortController();
+  let heartbeat: NodeJS.Timeout | null = null;
   // No lock can go stale before this (clock time): recovery is not looked for on every loop.
   let recoverAt = -Infinity;
   let recoveredAt = -Infinity;
@@ -139,9 +162,11 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
       return;
     }
     inflight++;
+    renewLeases();
     const p = o
-      .handler(job)
+      .handler(job, aborter.signal)
       .catch(async (err: unknown) => {
+        if (aborter.signal.aborted) return; // handed back by stop()
         log.error({ err, jobId: job.id, kind: job.kind }, "job handler failed");
         await rescheduleJob(o.database.db, job, new Date(o.clock.now() + (o.crashRetryMs ?? 60_000)), String(err)).catch(
           () => {}, // the lock times out and the job is recovered then
@@ -154,6 +179,22 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
         kick(false);
       });
     running.add(p);
+  }
+
+  // While jobs run, their leases are renewed every third of the lease: one statement for all.
+  function renewLeases(): void {
+    if (heartbeat) return;
+    heartbeat = setInterval(() => {
+      if (running.size === 0 && inflight === 0) {
+        clearInterval(heartbeat!);
+        heartbeat = null;
+        return;
+      }
+      renewWorkerJobs(o.database.db, workerId, new Date(o.clock.now())).catch((err: unknown) =>
+        log.warn({ err }, "renewing job leases failed"),
+      );
+    }, Math.max(10, Math.floor(lockTimeoutMs / 3)));
+    heartbeat.unref();
   }
 
   async function schedule(): Promise<void> {
@@ -178,14 +219,39 @@ export async function startRunner(o: RunnerOptions): Promise<Runner> {
   return {
     workerId,
     wake: kick,
-    async stop() {
+    async stop({ deadline = Infinity } = {}) {
       stopped = true;
       if (timer) clearTimeout(timer);
-      await unlisten?.();
-      await Promise.allSettled(running);
-      await releaseWorkerJobs(o.database.db, workerId).catch(() => {});
+      await unlisten?.().catch(() => {}); // the connection may be gone already
+      if (!(await settledBy(running, deadline))) {
+        log.warn({ jobs: running.size }, "grace period over, aborting running jobs");
+        aborter.abort();
+        // Aborted handlers return at once; a hung one is not waited for past this.
+        await settledBy(running, performance.now() + 5_000);
+      }
+      if (heartbeat) clearInterval(heartbeat);
+      heartbeat = null;
+      const released = await releaseWorkerJobs(o.database.db, workerId, { uncount: true }).catch(() => 0);
+      if (released > 0) log.info({ jobs: released }, "handed back unfinished jobs");
     },
   };
+}
+
+/** Waits for the promises until `deadline` (performance.now() time); true when all settled. */
+async function settledBy(running: Set<Promise<void>>, deadline: number): Promise<boolean> {
+  if (running.size === 0) return true;
+  if (deadline === Infinity) {
+    await Promise.allSettled(running);
+    return true;
+  }
+  let t: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((r) => (t = setTimeout(() => r(false), Math.max(0, deadline - performance.now()))));
+  const all = Promise.allSettled(running).then(() => true);
+  try {
+    return await Promise.race([all, timeout]);
+  } finally {
+    clearTimeout(t);
+  }
 }
 
 /** NOTIFY statement for enqueuers on PostgreSQL (delivered after commit to every instance). */

@@ -77,10 +77,10 @@ export function createWebhookHandler(ctx: HandlerCtx): JobHandler {
     }),
     record: coalesced(commit, (tx, items: Outcome[]) => recordResults(ctx, tx, items)),
   };
-  return (job) => deliver(ctx, steps, job);
+  return (job, signal) => deliver(ctx, steps, job, signal);
 }
 
-async function deliver(ctx: HandlerCtx, steps: Steps, job: Job): Promise<void> {
+async function deliver(ctx: HandlerCtx, steps: Steps, job: Job, signal: AbortSignal): Promise<void> {
   const start = ctx.clock.now();
   // Committed before the POST.
   const row = await steps.begin({ jobId: job.id, start: new Date(start) });
@@ -123,9 +123,16 @@ async function deliver(ctx: HandlerCtx, steps: Steps, job: Job): Promise<void> {
       attempt,
       authorization: row.authorization || undefined,
       secrets: row.secrets,
+      signal,
     });
   } finally {
     release();
+  }
+  if (signal.aborted && !result.ok) {
+    // Shutdown cut the POST short: not a failed attempt. Its count is taken back and the job
+    // stays locked for the runner to hand back; the retry keeps the same webhook-id.
+    await sharedGroupCommit(ctx.db).run((tx) => undoAttempt(tx, id, attempt));
+    return;
   }
   await faultPoint("webhook.after-post"); // FAULT (test/torture): the receiver has it, the result is not recorded
   logAttempt(ctx, { webhook: id, jobId: job.id, url: row.url, attempt, result });

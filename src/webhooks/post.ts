@@ -32,6 +32,8 @@ export interface WebhookRequest {
   readonly authorization?: string;
   /** `whsec_` secrets; one signature each, newest first. No `webhook-signature` header when empty. */
   readonly secrets?: readonly string[];
+  /** Ends the request at once when it aborts (shutdown after the grace period). */
+  readonly signal?: AbortSignal;
 }
 
 /** Why an attempt failed. */
@@ -136,7 +138,7 @@ export function createWebhookPoster(opts: WebhookPosterOptions): WebhookPoster {
   }
 
   /** Runs one HTTP exchange; resolves (never rejects) when it is decided. */
-  function exchange(req: http.ClientRequest, body: string | Uint8Array, deadline: number) {
+  function exchange(req: http.ClientRequest, body: string | Uint8Array, deadline: number, signal?: AbortSignal) {
     return new Promise<Outcome & { reusedReset?: boolean }>((resolve) => {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -146,6 +148,7 @@ export function createWebhookPoster(opts: WebhookPosterOptions): WebhookPoster {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
         if (destroy) req.destroy();
         resolve({ ...o, head: Buffer.concat(chunks).subarray(0, maxBytes) });
       };
@@ -153,6 +156,9 @@ export function createWebhookPoster(opts: WebhookPosterOptions): WebhookPoster {
         const what = partial ? "reading response" : "waiting for response";
         settle({ status: partial?.status ?? 0, error: `timeout after ${timeoutMs} ms ${what}`, failure: "timeout" }, true);
       }, Math.max(0, deadline - performance.now()));
+      const onAbort = () => settle({ status: partial?.status ?? 0, error: "aborted: shutting down", failure: "network" }, true);
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener("abort", onAbort, { once: true });
       req.on("error", (err: NodeJS.ErrnoException) => {
         if (err instanceof DestinationRefusedError) {
           return settle({ status: 0, error: err.message, failure: "refused" }, true);
@@ -180,9 +186,9 @@ export function createWebhookPoster(opts: WebhookPosterOptions): WebhookPoster {
     });
   }
 
-  async function attempt(target: WebhookTarget, headers: http.OutgoingHttpHeaders, body: string | Uint8Array, deadline: number) {
+  async function attempt(target: WebhookTarget, headers: http.OutgoingHttpHeaders, body: string | Uint8Array, deadline: number, signal?: AbortSignal) {
     try {
-      return await exchange(openRequest(target, headers), body, deadline);
+      return await exchange(openRequest(target, headers), body, deadline, signal);
     } catch (err) {
       // request() throws synchronously for header values Node refuses (e.g. CR/LF in Authorization).
       const error = `building request: ${(err as Error).message}`;
@@ -228,8 +234,8 @@ export function createWebhookPoster(opts: WebhookPosterOptions): WebhookPoster {
       return done({ status: 0, error: `signing: ${(err as Error).message}`, failure: "invalid-request", head: Buffer.alloc(0) });
     }
     const deadline = start + timeoutMs;
-    let outcome: Outcome & { reusedReset?: boolean } = await attempt(target, headers, r.body, deadline);
-    if (outcome.reusedReset) outcome = await attempt(target, headers, r.body, deadline);
+    let outcome: Outcome & { reusedReset?: boolean } = await attempt(target, headers, r.body, deadline, r.signal);
+    if (outcome.reusedReset) outcome = await attempt(target, headers, r.body, deadline, r.signal);
     return done(outcome);
   }
 

@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import type { Clock } from "../clock/index.js";
 import type { Database, Tx } from "../db/index.js";
 import type { AppendHook, EventLog } from "../events/index.js";
-import { startRunner, type Runner } from "../queue/index.js";
+import { defaultLeaseMs, startRunner, type Runner } from "../queue/index.js";
 import { createAdmission } from "./admission.js";
 import { startCleanup, type Cleanup } from "./cleanup.js";
 import { syncConfig, type WebhookConfigInput, type WebhookConfigView } from "./config.js";
@@ -31,7 +31,7 @@ export type WebhooksConfig = {
   allowLoopback: boolean;
   /** Divides every retry wait and the cleanup period (`--time-scale`). */
   timeScale: number;
-  /** A claimed job whose worker vanished is retried after this (config `queue.lockTimeout`); default 10 min. */
+  /** Lease of a claimed job, renewed while it runs (config `queue.lockTimeout`); default 15 s. */
   lockTimeoutMs?: number;
   /** Fallback poll of the queue in ms; default 2000. */
   pollMs?: number;
@@ -71,8 +71,11 @@ export type Webhooks = {
   methods: WebhookMethods;
   /** Starts the queue runner and the cleanup loop. */
   start(): Promise<void>;
-  /** Stops them; POSTs in flight finish first (at most the timeout). */
-  stop(): Promise<void>;
+  /**
+   * Stops them; POSTs in flight finish until `deadline` (a `performance.now()` time; default:
+   * at most the timeout), then are cut short and handed back uncounted.
+   */
+  stop(o?: { deadline?: number }): Promise<void>;
   /** Looks for due webhooks now (after a commit that queued some). */
   wake(): void;
   /** Removes retired webhooks past their keep time now; returns how many. */
@@ -118,7 +121,8 @@ export function createWebhooks(deps: WebhooksDeps): Webhooks {
   const appendHook = createAppendHook({
     database,
     now,
-    holdMs: config.lockTimeoutMs ?? 600_000,
+    // Until a POST in flight can have ended or its process been seen dead: its timeout plus a lease.
+    holdMs: config.timeoutMs + (config.lockTimeoutMs ?? defaultLeaseMs),
     onQueued: () => (lastQueued = performance.now()),
   });
   const methods = createWebhookMethods({
@@ -174,12 +178,12 @@ export function createWebhooks(deps: WebhooksDeps): Webhooks {
       }
       cleanup = startCleanup({ db: database.db, log, clock: deps.clock, timeScale: config.timeScale });
     },
-    async stop() {
+    async stop(o) {
       unwake?.();
       cleanup?.stop();
       // Jobs waiting for a POST slot give up at once; POSTs in flight finish (at most the timeout).
       admission.close();
-      await runner?.stop();
+      await runner?.stop(o);
       poster.close();
       runner = null;
       cleanup = null;

@@ -24,7 +24,7 @@ const webhooks = createWebhooks({
     allowHosts: (env.ALLOW ?? "").split(",").filter(Boolean),
     allowLoopback: false,
     timeScale: 1,
-    lockTimeoutMs: Number(env.LOCK_TIMEOUT_MS ?? 600_000),
+    lockTimeoutMs: env.LOCK_TIMEOUT_MS ? Number(env.LOCK_TIMEOUT_MS) : undefined,
     pollMs: Number(env.POLL_MS ?? 200),
   },
 });

@@ -1,10 +1,11 @@
 // PROC harness: runs Postwire as a real child process (so tests can kill -9 it), on a PGlite dir
 // or a fresh PostgreSQL database when TEST_DATABASE_URL is set.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { stringify as stringifyYaml } from "yaml";
 import { createTestDatabaseUrl } from "./db.js";
 
 /** A free TCP port on loopback. */
@@ -127,4 +128,81 @@ export async function startLocalserveProc(o: { args?: string[]; env?: Record<str
     },
   };
   return proc;
+}
+
+/** A `postwire serve` child process with a configuration file the test writes. */
+export type ServeProc = {
+  dir: string;
+  databaseUrl: string | null;
+  readonly child: ChildProcess;
+  output(): string;
+  /** Writes the configuration (built from the data dir) and starts the process again. */
+  restart(config?: (dir: string) => Record<string, unknown>): Promise<void>;
+  /** Resolves with the exit code and signal once the process has exited. */
+  exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  cleanup(): Promise<void>;
+};
+
+/**
+ * Starts `postwire serve --config FILE` on a fresh data dir (PGlite) or a fresh PostgreSQL
+ * database when TEST_DATABASE_URL is set, and waits for its "postwire serving" log line.
+ */
+export async function startServeProc(config: (dir: string) => Record<string, unknown>, o: { env?: Record<string, string> } = {}): Promise<ServeProc> {
+  const dir = mkdtempSync(join(tmpdir(), "postwire-serve-"));
+  const pg = await createTestDatabaseUrl();
+  const configFile = join(dir, "postwire.yaml");
+  let child!: ChildProcess;
+  let out = "";
+  let current = config;
+  const exited = () =>
+    child.exitCode !== null || child.signalCode !== null
+      ? Promise.resolve({ code: child.exitCode, signal: child.signalCode })
+      : new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once("exit", (code, signal) => r({ code, signal })));
+  const start = async (next?: (dir: string) => Record<string, unknown>) => {
+    current = next ?? current;
+    writeFileSync(configFile, stringifyYaml({ dataDir: join(dir, "data"), ...current(dir) }));
+    out = "";
+    child = spawn(process.execPath, ["--import", "tsx", mainTs, "serve", "--config", configFile], {
+      env: { ...process.env, ...(pg ? { DATABASE_URL: pg.url } : {}), ...o.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`serve did not start:\n${out}`)), 60_000);
+      const onExit = (code: number | null) => {
+        clearTimeout(t);
+        reject(new Error(`serve exited with ${code}:\n${out}`));
+      };
+      // The log goes to stdout or stderr depending on the logger's setup: watch both.
+      const check = () => {
+        if (!out.includes('"postwire serving"')) return;
+        clearTimeout(t);
+        child.stdout!.off("data", check);
+        child.stderr!.off("data", check);
+        child.off("exit", onExit);
+        resolve();
+      };
+      child.stdout!.on("data", check);
+      child.stderr!.on("data", check);
+      child.once("exit", onExit);
+    });
+  };
+  await start();
+  return {
+    dir,
+    databaseUrl: pg?.url ?? null,
+    get child() {
+      return child;
+    },
+    output: () => out,
+    restart: start,
+    exited,
+    async cleanup() {
+      child.kill("SIGKILL");
+      await exited();
+      await pg?.drop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
