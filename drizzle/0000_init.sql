@@ -151,6 +151,8 @@ CREATE TABLE "event_tokens" (
 	"kinds" text[] NOT NULL,
 	"origin" text DEFAULT '' NOT NULL,
 	"source_ip" text DEFAULT '' NOT NULL,
+	"push_recipient_id" bigint,
+	"topics" text[] DEFAULT '{}'::text[] NOT NULL,
 	"expires_at" timestamp (3) with time zone NOT NULL,
 	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "event_tokens_token_hash_unique" UNIQUE("token_hash")
@@ -208,6 +210,47 @@ CREATE TABLE "send_idempotency" (
 	CONSTRAINT "send_idempotency_account_id_key_pk" PRIMARY KEY("account_id","key")
 );
 --> statement-breakpoint
+CREATE TABLE "push_global_deliveries" (
+	"global_id" bigint NOT NULL,
+	"recipient_id" bigint NOT NULL,
+	"delivered_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "push_global_deliveries_global_id_recipient_id_pk" PRIMARY KEY("global_id","recipient_id")
+);
+--> statement-breakpoint
+CREATE TABLE "push_globals" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"account_id" bigint NOT NULL,
+	"event_id" bigint,
+	"event_tx_id" bigint DEFAULT (pg_current_xact_id()::text::bigint) NOT NULL,
+	"topic" text DEFAULT '' NOT NULL,
+	"message" text NOT NULL,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"expires_at" timestamp (3) with time zone NOT NULL,
+	"cancelled_at" timestamp (3) with time zone
+);
+--> statement-breakpoint
+CREATE TABLE "push_messages" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"account_id" bigint NOT NULL,
+	"recipient_id" bigint NOT NULL,
+	"event_id" bigint,
+	"event_tx_id" bigint DEFAULT (pg_current_xact_id()::text::bigint) NOT NULL,
+	"topic" text DEFAULT '' NOT NULL,
+	"message" text NOT NULL,
+	"state" text DEFAULT 'PENDING' NOT NULL,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"expires_at" timestamp (3) with time zone NOT NULL,
+	"delivered_at" timestamp (3) with time zone,
+	"cancelled_at" timestamp (3) with time zone
+);
+--> statement-breakpoint
+CREATE TABLE "push_recipients" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"account_id" bigint NOT NULL,
+	"recipient" text NOT NULL,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 ALTER TABLE "outbound_messages" ADD CONSTRAINT "outbound_messages_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "outbound_messages" ADD CONSTRAINT "outbound_messages_raw_id_outbound_raws_id_fk" FOREIGN KEY ("raw_id") REFERENCES "public"."outbound_raws"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "outgoing_recipients" ADD CONSTRAINT "outgoing_recipients_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -221,6 +264,14 @@ ALTER TABLE "event_tokens" ADD CONSTRAINT "event_tokens_account_id_accounts_id_f
 ALTER TABLE "webhook_configs" ADD CONSTRAINT "webhook_configs_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "webhooks" ADD CONSTRAINT "webhooks_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "send_idempotency" ADD CONSTRAINT "send_idempotency_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "push_global_deliveries" ADD CONSTRAINT "push_global_deliveries_global_id_push_globals_id_fk" FOREIGN KEY ("global_id") REFERENCES "public"."push_globals"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "push_global_deliveries" ADD CONSTRAINT "push_global_deliveries_recipient_id_push_recipients_id_fk" FOREIGN KEY ("recipient_id") REFERENCES "public"."push_recipients"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "push_globals" ADD CONSTRAINT "push_globals_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "push_globals" ADD CONSTRAINT "push_globals_event_id_events_id_fk" FOREIGN KEY ("event_id") REFERENCES "public"."events"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "push_messages" ADD CONSTRAINT "push_messages_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "push_messages" ADD CONSTRAINT "push_messages_recipient_id_push_recipients_id_fk" FOREIGN KEY ("recipient_id") REFERENCES "public"."push_recipients"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "push_messages" ADD CONSTRAINT "push_messages_event_id_events_id_fk" FOREIGN KEY ("event_id") REFERENCES "public"."events"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "push_recipients" ADD CONSTRAINT "push_recipients_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "outbound_from_id_idx" ON "outbound_messages" USING btree ("from_id") WHERE "outbound_messages"."from_id" <> '';--> statement-breakpoint
 CREATE INDEX "outbound_account_status_idx" ON "outbound_messages" USING btree ("account_id","status","id");--> statement-breakpoint
 CREATE INDEX "outbound_recipient_idx" ON "outbound_messages" USING btree (lower("recipient"),"last_activity");--> statement-breakpoint
@@ -244,4 +295,9 @@ CREATE INDEX "webhooks_account_idx" ON "webhooks" USING btree ("account_id","id"
 CREATE INDEX "webhooks_job_idx" ON "webhooks" USING btree ("job_id") WHERE "webhooks"."job_id" is not null;--> statement-breakpoint
 CREATE INDEX "webhooks_pending_msg_idx" ON "webhooks" USING btree ("queue_msg_id") WHERE "webhooks"."status" = 'pending';--> statement-breakpoint
 CREATE INDEX "webhooks_keep_until_idx" ON "webhooks" USING btree ("keep_until") WHERE "webhooks"."keep_until" is not null;--> statement-breakpoint
-CREATE INDEX "send_idempotency_created_idx" ON "send_idempotency" USING btree ("created_at");
+CREATE INDEX "send_idempotency_created_idx" ON "send_idempotency" USING btree ("created_at");--> statement-breakpoint
+CREATE INDEX "push_global_deliveries_recipient_idx" ON "push_global_deliveries" USING btree ("recipient_id");--> statement-breakpoint
+CREATE INDEX "push_globals_account_idx" ON "push_globals" USING btree ("account_id","id");--> statement-breakpoint
+CREATE INDEX "push_messages_account_idx" ON "push_messages" USING btree ("account_id","id");--> statement-breakpoint
+CREATE INDEX "push_messages_pending_idx" ON "push_messages" USING btree ("recipient_id","id") WHERE state = 'PENDING';--> statement-breakpoint
+CREATE UNIQUE INDEX "push_recipients_account_recipient_idx" ON "push_recipients" USING btree ("account_id","recipient");

@@ -10,7 +10,7 @@ const layers = {
   smtp: 0, message: 0, dsn: 0, dns: 0, clock: 0, "event-kind": 0, fault: 0,
   config: 1, log: 1, metrics: 1, db: 1, "mail-auth": 1,
   auth: 2, store: 2, events: 2, queue: 2,
-  inbound: 3, delivery: 3, webhooks: 3,
+  inbound: 3, delivery: 3, webhooks: 3, push: 3,
   api: 4, websocket: 4, ui: 4,
   app: 5, localserve: 5, cmd: 5,
 };

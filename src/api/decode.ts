@@ -45,6 +45,8 @@ export function zeroValue(type: AnyWireType): unknown {
       return Object.create(null) as Record<string, unknown>;
     case "pair":
       return ["", ""];
+    case "json":
+      return null;
     case "struct": {
       const out: Record<string, unknown> = {};
       for (const [name, ft] of type.fields()) out[name] = zeroValue(ft);
@@ -69,6 +71,8 @@ function decodeValue(type: AnyWireType, v: unknown, path: string): unknown {
       return typeof v === "string" ? parseTime(v, path) : fail("time.Time");
     case "nullable":
       return decodeValue(type.elem, v, path);
+    case "json":
+      return v;
     case "list":
       return Array.isArray(v) ? v.map((e) => decodeValue(type.elem, e, path)) : fail("[]");
     case "pair": {

@@ -8,7 +8,9 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { hashPassword } from "../auth/index.js";
 import { ensureAccount, ensureDomain } from "../store/index.js";
+import { createPushMethods, type PushMethods } from "../websocket/index.js";
 import { apiMethods } from "./app.js";
+import { pushRoutes, type PushMethodsApi } from "./routes/push.js";
 import { listen, startApiEnv, type ApiEnv } from "./test-env.js";
 
 const docPath = new URL("../../docs/api.md", import.meta.url);
@@ -29,7 +31,18 @@ describe("docs/api.md curl examples", () => {
   let dir: string;
   let mox: number;
   before(async () => {
-    env = await startApiEnv();
+    // The push methods, as app/ wires them; built on the env's database once it exists.
+    let push: PushMethods | null = null;
+    const lazy: PushMethodsApi = {
+      register: (...a) => push!.register(...a),
+      push: (...a) => push!.push(...a),
+      pushGlobal: (...a) => push!.pushGlobal(...a),
+      cancel: (...a) => push!.cancel(...a),
+      list: (...a) => push!.list(...a),
+      listGlobal: (...a) => push!.listGlobal(...a),
+    };
+    env = await startApiEnv({ methods: pushRoutes(lazy, { publicUrl: () => server?.url }) });
+    push = createPushMethods({ database: env.t.database, eventLog: env.deps.eventLog, clock: env.deps.clock });
     const hash = await hashPassword("moxmoxmox");
     mox = await env.t.database.db.transaction(async (tx) => {
       await ensureDomain(tx, { name: "localhost" });
@@ -71,6 +84,9 @@ describe("docs/api.md curl examples", () => {
         assert.equal(id, 2, "the Sent copy is message 1, the received copy message 2");
       }
       if (/\/MessageWait\s/.test(cmd)) assert.equal(JSON.parse(out).Message.MsgID, 2);
+      if (/\/PushRecipientRegister\s/.test(cmd)) assert.match(JSON.parse(out).ConnectionURI, /^ws:\/\/127\.0\.0\.1:\d+\/webapi\/v0\/events\?token=pwev_/);
+      if (/\/PushMessageList\s/.test(cmd)) assert.equal(JSON.parse(out).Messages[0].Message.order, 1001);
+      if (/\/PushMessageCancel\s/.test(cmd)) assert.equal(JSON.parse(out).State, "CANCELLED");
     }
   });
 });

@@ -25,6 +25,8 @@ export function toPlain(type: AnyWireType, value: unknown): unknown {
       return formatTime(value instanceof Date ? value : new Date(typeof value === "string" ? value : GO_ZERO_TIME_MS));
     case "nullable":
       return value === null || value === undefined ? null : toPlain(type.elem, value);
+    case "json":
+      return value === undefined ? null : value;
     case "list":
       return Array.isArray(value) ? value.map((e) => toPlain(type.elem, e)) : [];
     case "pair":

@@ -25,6 +25,9 @@ export const apiErrorCodes = [
   "notQueued",
   "badIdempotencyKey",
   "idempotencyConflict",
+  // Push extensions (PushMessage and friends).
+  "recipientNotFound",
+  "pushNotFound",
 ] as const;
 
 /** One of {@link apiErrorCodes}. */

@@ -23,6 +23,8 @@ function fill(type: AnyWireType, path: readonly string[]): unknown {
       return "0001-01-01T00:00:00Z";
     case "pair":
       return ["", ""];
+    case "json":
+      return {};
     case "nullable":
       return fill(type.elem, path);
     case "list":
@@ -51,6 +53,7 @@ function goZero(type: AnyWireType): unknown {
       return "0001-01-01T00:00:00Z";
     case "pair":
       return ["", ""];
+    case "json":
     case "nullable":
     case "list":
     case "map":

@@ -22,5 +22,6 @@ export type { RouteModule } from "./routes/index.js";
 export { t, type Infer, type AnyWireType, type AnyStructType } from "./wire.js";
 export { ApiError, apiErrorCodes, type ApiErrorCode } from "./errors.js";
 export { exampleJson } from "./example.js";
-export { eventRoutes, type EventMethodsApi, type EventRouteOptions } from "./routes/events.js";
+export { eventRoutes, connectionUri, type EventMethodsApi, type EventRouteOptions } from "./routes/events.js";
 export { webhookRoutes } from "./routes/webhooks.js";
+export { pushRoutes, type PushMethodsApi } from "./routes/push.js";

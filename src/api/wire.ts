@@ -18,6 +18,8 @@ export type IntType = Phantom<number> & { readonly kind: "int" };
 export type BoolType = Phantom<boolean> & { readonly kind: "bool" };
 /** An RFC 3339 time string (Go `time.Time`); zero is `0001-01-01T00:00:00Z`. */
 export type TimeType = Phantom<Date> & { readonly kind: "time" };
+/** Any JSON value (Go `json.RawMessage`), passed through as parsed; `null` when absent. */
+export type JsonType = Phantom<unknown> & { readonly kind: "json" };
 /** A Go `[2]string` (a header name and value). */
 export type PairType = Phantom<[string, string]> & { readonly kind: "pair" };
 /** A Go struct: fields in declaration order (the JSON key order). */
@@ -38,6 +40,7 @@ export type AnyWireType =
   | { readonly kind: "list"; readonly elem: AnyWireType }
   | { readonly kind: "map"; readonly elem: AnyWireType }
   | PairType
+  | JsonType
   | { readonly kind: "struct"; readonly name: string; readonly fields: () => ReadonlyArray<readonly [string, AnyWireType]> };
 
 /** The TypeScript type a descriptor decodes to. */
@@ -52,6 +55,7 @@ export const t = {
   bool: { kind: "bool" } as BoolType,
   time: { kind: "time" } as TimeType,
   pair: { kind: "pair" } as PairType,
+  json: { kind: "json" } as JsonType,
   nullable<E extends AnyWireType>(elem: E): Phantom<Infer<E> | null> & { readonly kind: "nullable"; readonly elem: E } {
     return { kind: "nullable", elem };
   },

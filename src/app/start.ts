@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { createApi, eventRoutes, webhookRoutes } from "../api/index.js";
+import { createApi, eventRoutes, pushRoutes, webhookRoutes } from "../api/index.js";
 
 import { createAuthLimiter } from "../auth/index.js";
 import { systemClock, type Clock } from "../clock/index.js";
@@ -14,7 +14,7 @@ import { parseMessage } from "../message/index.js";
 import type { Metrics } from "../metrics/index.js";
 import { createWebhooks, type Webhooks } from "../webhooks/index.js";
 import { createUi } from "../ui/index.js";
-import { createEventMethods, createEventStream, createEventToken } from "../websocket/index.js";
+import { createEventMethods, createEventStream, createEventToken, createPushMethods } from "../websocket/index.js";
 import { createDkimProvider, importDataDirDkimKeys } from "./dkim.js";
 import { routeHttp, startHttp } from "./http.js";
 import { appMetrics, metricsToken, observeDatabase, readiness, reportingLimiter } from "./observe.js";
@@ -173,6 +173,7 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
     }
 
     if (config.http.enabled) {
+      const publicUrl = () => config.http.publicUrl || listenerUrl(config.http.host, ports.http, config.hostname);
       const stream = createEventStream({ database, eventLog, log: log.child({ module: "websocket" }), clock, limiter: reportingLimiter(limiter, "events", log, metrics), limits: config.http.events });
       metrics.setSources({ streamSubscribers: () => stream.stats().connections });
       const api = createApi({
@@ -187,7 +188,11 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
         maxMessageSize: config.smtp.maxMessageSize,
         version,
         messageWebhooks: webhooks.methods.forMessage,
-        methods: [...eventRoutes(createEventMethods({ database, eventLog, clock })), ...webhookRoutes(webhooks.methods)],
+        methods: [
+          ...eventRoutes(createEventMethods({ database, eventLog, clock }), { publicUrl }),
+          ...pushRoutes(createPushMethods({ database, eventLog, clock }), { publicUrl }),
+          ...webhookRoutes(webhooks.methods),
+        ],
       });
       const ui = config.ui.enabled
         ? createUi({
@@ -237,6 +242,13 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
     await stopAll({ graceMs: 0 });
     throw err;
   }
+}
+
+// The HTTP listener's own address (ConnectionURIs without http.publicUrl; localserve's case).
+function listenerUrl(host: string, port: number | null, hostname: string): string | undefined {
+  if (port === null) return undefined;
+  const h = host === "0.0.0.0" || host === "::" || host === "" ? hostname : host;
+  return `http://${h.includes(":") ? `[${h}]` : h}:${port}`;
 }
 
 function buildInboundDeps(

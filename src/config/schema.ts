@@ -175,6 +175,13 @@ export const configSchema = z.object({
       host: z.string().default("127.0.0.1").describe("Address to listen on."),
       port: z.number().int().min(0).max(65535).default(8080).describe("TCP port."),
       maxRequestSize: z.number().int().min(1024).default(110100480).describe("Largest webapi request body in bytes (refused with a 400 protocol error beyond)."),
+      publicUrl: z
+        .url({ protocol: /^https?$/ })
+        .or(z.literal(""))
+        .default("")
+        .describe(
+          "Base URL browsers reach this listener at (https://mail.example.com, behind a proxy its public address); ConnectionURIs of EventTokenCreate and PushRecipientRegister are built on it (wss:// for https). Empty: the listener's own address (http://host:port; the hostname when it listens on all addresses).",
+        ),
       events: z
         .object({
           maxConnections: z.number().int().min(1).default(20000).describe("Event WebSocket subscribers in total (429 beyond)."),

@@ -5,7 +5,7 @@ import { serializeOutgoing, type EventKind, type EventLog, type OutgoingEvent } 
 import type { OutboundRow } from "./queries.js";
 
 /** The outgoing event kinds delivery appends (mox's eight plus `queued`). */
-export type OutgoingKind = Exclude<EventKind, "incoming">;
+export type OutgoingKind = Exclude<EventKind, "incoming" | "push">;
 
 /** Event details beyond the message's own fields. */
 export type EventDetails = {

@@ -1,7 +1,7 @@
 /**
  * The names of the event kinds, in one place: mox's eight outgoing webhook events (docs/contract.md
  * §2.3), the outgoing kinds of the event log (those plus `queued`), and every kind (plus
- * `incoming`). Configuration, the event log, webhooks and the stream all derive from these lists.
+ * `incoming` and `push`). Configuration, the event log, webhooks and the stream all derive from these lists.
  */
 
 /** The eight outgoing event names of mox's webhooks, in mox's order. */
@@ -10,8 +10,11 @@ export const MOX_OUTGOING_EVENTS = ["delivered", "suppressed", "delayed", "faile
 /** Outgoing event kinds of the log: mox's eight plus `queued` (a Postwire extension). */
 export const OUTGOING_EVENT_KINDS = ["queued", ...MOX_OUTGOING_EVENTS] as const;
 
-/** Every event kind in the log: incoming mail plus the outgoing lifecycle. */
-export const EVENT_KINDS = ["incoming", ...OUTGOING_EVENT_KINDS] as const;
+/**
+ * Every event kind in the log: incoming mail, the outgoing lifecycle, and `push` (an app's push
+ * message; only its recipients' WebSocket connections receive it, never webhooks).
+ */
+export const EVENT_KINDS = ["incoming", ...OUTGOING_EVENT_KINDS, "push"] as const;
 
 /** A mox outgoing event name. */
 export type MoxOutgoingEvent = (typeof MOX_OUTGOING_EVENTS)[number];

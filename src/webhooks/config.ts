@@ -89,6 +89,7 @@ export function configView(row: ConfigRow | null): WebhookConfigView {
 
 /** Where an event of `kind` goes for this account, or null (not configured, filtered out, disabled). */
 export function targetFor(row: ConfigRow, kind: string): { url: string; authorization: string } | null {
+  if (kind === "push") return null; // push messages go to WebSocket connections only
   if (kind === "incoming") {
     if (row.incomingUrl === "" || row.incomingDisabledAt) return null;
     return { url: row.incomingUrl, authorization: row.incomingAuthorization };

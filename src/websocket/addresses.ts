@@ -7,7 +7,7 @@ import { addressRule, maxFilterItems, type AddressRule } from "./filter.js";
  * Checks the addresses a subscriber or token asks for and builds their match rules. An address
  * another account owns is refused (it could never match, and asking is a probe); an address no
  * account owns is allowed as a filter (catch-all setups such as localserve deliver those into
- * one account). `allowed` (a token's own list, when non-empty) bounds the request.
+ * one account; its `+tag` variants match too). `allowed` (a token's own list, when non-empty) bounds the request.
  * @throws EventStreamError badRequest for malformed input, forbidden for foreign addresses.
  */
 export async function resolveAddressRules(
@@ -31,7 +31,8 @@ export async function resolveAddressRules(
     if (owner && owner.account.id !== accountId) {
       throw new EventStreamError("forbidden", `address ${address} is not in this account`);
     }
-    const separator = owner ? owner.domain.catchallSeparator : ((await getDomain(db, address.slice(at + 1)))?.catchallSeparator ?? "");
+    // A domain no one configured is caught by a catch-all (localserve): its variants use "+".
+    const separator = owner ? owner.domain.catchallSeparator : ((await getDomain(db, address.slice(at + 1)))?.catchallSeparator ?? "+");
     if (!rules.some((r) => r.address === address)) rules.push(addressRule(address, separator));
   }
   return rules;

@@ -1,4 +1,5 @@
 import { isEventKind, outgoingEventKinds, type EventKind } from "../events/index.js";
+import { globalAddress, recipientAddress } from "../push/index.js";
 import { EventStreamError } from "./errors.js";
 
 /** One address a subscriber asked for; it also matches catchall variants (`user+tag@d`). */
@@ -10,6 +11,11 @@ export type StreamFilter = {
   kinds: ReadonlySet<EventKind> | null;
   /** Addresses to pass; null: every address of the account. */
   addresses: readonly AddressRule[] | null;
+  /**
+   * The push recipient this connection is (a PushRecipientRegister token), with its topics;
+   * null: no push events at all (basic auth, EventTokenCreate tokens, EventList).
+   */
+  push?: { recipientId: number; topics: ReadonlySet<string> } | null;
 };
 
 /** Most addresses or kinds one filter may name. */
@@ -46,9 +52,18 @@ export function addressRule(address: string, separator: string): AddressRule {
   return { address, local: address.slice(0, at), domain: address.slice(at + 1), separator };
 }
 
-/** True when an event (kind and lowercase recipient/sender address) passes the filter. */
-export function matchesFilter(f: StreamFilter, ev: { kind: string; address: string }): boolean {
+/**
+ * True when an event (kind and lowercase recipient/sender address) passes the filter. A push
+ * event passes only a push recipient's filter: addressed to it (or global), and with no topic or
+ * one of its topics.
+ */
+export function matchesFilter(f: StreamFilter, ev: { kind: string; address: string; topic?: string }): boolean {
   if (f.kinds && !f.kinds.has(ev.kind as EventKind)) return false;
+  if (ev.kind === "push") {
+    if (!f.push) return false;
+    if (ev.address !== globalAddress && ev.address !== recipientAddress(f.push.recipientId)) return false;
+    return !ev.topic || f.push.topics.has(ev.topic);
+  }
   if (!f.addresses) return true;
   for (const r of f.addresses) {
     if (ev.address === r.address) return true;

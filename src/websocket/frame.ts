@@ -3,10 +3,10 @@ import type { LoggedEvent } from "../events/index.js";
 /**
  * One event as the stream and EventList carry it: `{"Cursor","Kind","Event","Payload"}`, built
  * by concatenation so Payload is the log's JSON text byte for byte (the webhook body), never
- * re-serialised. Kind is `incoming` or `outgoing`; Event is the event kind itself.
+ * re-serialised. Kind is `incoming`, `outgoing` or `push`; Event is the event kind itself.
  */
 export function eventJson(ev: Pick<LoggedEvent, "cursor" | "kind" | "payload">): string {
-  const kind = ev.kind === "incoming" ? "incoming" : "outgoing";
+  const kind = ev.kind === "incoming" || ev.kind === "push" ? ev.kind : "outgoing";
   // The log stores JSON written by our serialisers; an empty text would break the frame.
   const payload = ev.payload === "" ? "null" : ev.payload;
   return `{"Cursor":${JSON.stringify(ev.cursor)},"Kind":"${kind}","Event":${JSON.stringify(ev.kind)},"Payload":${payload}}`;

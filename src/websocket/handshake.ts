@@ -3,18 +3,21 @@ import { parseBasic, type AuthLimiter } from "../auth/index.js";
 import type { Clock } from "../clock/index.js";
 import type { DbOrTx } from "../db/index.js";
 import { decodeCursor, type Cursor, type EventKind } from "../events/index.js";
+import { oldestUndelivered } from "../push/index.js";
 import { accountAddresses, getAccount } from "../store/index.js";
 import { resolveAddressRules } from "./addresses.js";
 import { EventStreamError } from "./errors.js";
 import { parseKinds, splitList, type StreamFilter } from "./filter.js";
 import type { ResolveLogin } from "./login.js";
+import { snapshotTail } from "./position.js";
+import { currentSnapshot } from "./queries.js";
 import { lookupEventToken, normalizeIp, type EventTokenGrant } from "./tokens.js";
 
 /** Who is connecting: the account, and the token's grant when a token was used. */
 export type Principal = { accountId: number; token: EventTokenGrant | null };
 
-/** What a connection subscribes to. */
-export type Subscription = { filter: StreamFilter; addresses: string[]; since: Cursor | null };
+/** What a connection subscribes to; `backfillThrough`: see Subscriber. */
+export type Subscription = { filter: StreamFilter; addresses: string[]; since: Cursor | null; backfillThrough: Cursor | null };
 
 type AuthDeps = { db: DbOrTx; clock: Clock; limiter: AuthLimiter; resolveLogin: ResolveLogin };
 
@@ -58,11 +61,16 @@ export async function authenticateUpgrade(deps: AuthDeps, req: IncomingMessage, 
  * Reads `addresses`, `kinds` and `since` from the query, within what the principal may see.
  * @throws EventStreamError badRequest or forbidden (answered with an error frame and 1008).
  */
-export async function resolveSubscription(db: DbOrTx, p: Principal, url: URL): Promise<Subscription> {
+export async function resolveSubscription(db: DbOrTx, p: Principal, url: URL, now: Date): Promise<Subscription> {
   const q = url.searchParams;
   const tokenAddresses = p.token?.addresses ?? [];
   const requested = splitList(q.get("addresses"));
-  const rules = requested.length
+  const pushRecipient = p.token?.pushRecipientId ?? null;
+  // A push recipient's token without addresses carries no mail events at all.
+  if (pushRecipient !== null && !tokenAddresses.length && requested.length) throw new EventStreamError("forbidden", "this token names no mail addresses");
+  const rules = pushRecipient !== null && !tokenAddresses.length
+    ? []
+    : requested.length
     ? await resolveAddressRules(db, p.accountId, requested, tokenAddresses)
     : tokenAddresses.length
       ? await resolveAddressRules(db, p.accountId, tokenAddresses)
@@ -83,11 +91,21 @@ export async function resolveSubscription(db: DbOrTx, p: Principal, url: URL): P
       throw new EventStreamError("badRequest", "malformed since cursor", { cause: err });
     }
   }
+  const push = pushRecipient === null ? null : { recipientId: pushRecipient, topics: new Set(p.token!.topics) };
+  const backfill = since === null && push ? await backfillStart(db, p.accountId, push.recipientId, now) : null;
   return {
-    filter: { kinds: kinds.length ? new Set(kinds) : null, addresses: rules },
+    filter: { kinds: kinds.length ? new Set(kinds) : null, addresses: rules, push },
     addresses: rules ? rules.map((r) => r.address) : await accountAddresses(db, p.accountId),
-    since,
+    since: since ?? backfill,
+    backfillThrough: backfill ? snapshotTail(await currentSnapshot(db)) : null,
   };
+}
+
+// A push recipient connecting without `since` starts just before its oldest undelivered push
+// (made while it was away, or a global push older than its registration); null: start now.
+async function backfillStart(db: DbOrTx, accountId: number, recipientId: number, now: Date): Promise<Cursor | null> {
+  const oldest = await oldestUndelivered(db, accountId, recipientId, now);
+  return oldest ? { txId: oldest.txId, id: oldest.id - 1 } : null;
 }
 
 /** The scheme a request reached us by (`https` for a WebSocket over TLS). */

@@ -3,6 +3,7 @@ import type { Database } from "../db/index.js";
 import type { Cursor, EventLog } from "../events/index.js";
 import { compareCursor, laterCursor, snapshotTail } from "./position.js";
 import { currentSnapshot } from "./queries.js";
+import type { PushGate } from "./push-gate.js";
 import { offer, replay, toStreamEvent, type OfferResult, type StreamEvent, type Subscriber } from "./subscriber.js";
 
 /** Tuning of the shared readers. */
@@ -70,7 +71,11 @@ const recentMaxEvents = 256;
 const recentMaxBytes = 256 * 1024;
 
 /** Builds the hub and subscribes it to the log's wakes (in-process and, on PostgreSQL, LISTEN). */
-export function createHub(deps: { database: Database; eventLog: EventLog; log: Logger; onSlowConsumer(sub: Subscriber): void }, o: HubOptions): Hub {
+export function createHub(
+  deps: { database: Database; eventLog: EventLog; log: Logger; onSlowConsumer(sub: Subscriber): void; pushGate: PushGate },
+  o: HubOptions,
+): Hub {
+  const gate = deps.pushGate;
   const { eventLog, log } = deps;
   const db = deps.database.db;
   const singleSession = deps.database.kind === "pglite";
@@ -121,7 +126,9 @@ export function createHub(deps: { database: Database; eventLog: EventLog; log: L
         for (;;) {
           counters.reads++;
           const page = await eventLog.read({ accountId: feed.accountId, after: feed.head, limit: o.pageSize });
-          for (const ev of page) fanOut(feed, ev);
+          const evs = page.map(toStreamEvent);
+          await gate.prepare(evs, feed.live);
+          for (const ev of evs) fanOut(feed, ev);
           if (page.length < o.pageSize || closed) break;
         }
         // A woken pass must be followed by a read with xmin >= this snapshot's xmax, unless no
@@ -141,8 +148,7 @@ export function createHub(deps: { database: Database; eventLog: EventLog; log: L
     if (feed.settleAt !== null) startTicker();
   }
 
-  function fanOut(feed: Feed, logged: Parameters<typeof toStreamEvent>[0]): void {
-    const ev = toStreamEvent(logged);
+  function fanOut(feed: Feed, ev: StreamEvent): void {
     feed.head = ev.pos;
     feed.recent.push(ev);
     feed.recentBytes += ev.frame.length;
@@ -156,7 +162,10 @@ export function createHub(deps: { database: Database; eventLog: EventLog; log: L
 
   function offerOrCut(sub: Subscriber, ev: StreamEvent): OfferResult {
     const r = offer(sub, ev, o.maxBufferedBytes);
-    if (r === "sent") counters.framesSent++;
+    if (r === "sent") {
+      counters.framesSent++;
+      if (ev.push) gate.sent(sub, ev);
+    }
     else if (r === "overflow") {
       counters.slowConsumers++;
       deps.onSlowConsumer(sub);
@@ -191,9 +200,14 @@ export function createHub(deps: { database: Database; eventLog: EventLog; log: L
       const snap = await currentSnapshot(db);
       counters.reads++;
       const page = await eventLog.read({ accountId: feed.accountId, after: sub.cursor, limit: o.pageSize });
-      for (const logged of page) {
-        if (!(await replay(sub, toStreamEvent(logged), o.maxBufferedBytes))) return;
-        counters.framesSent++;
+      const evs = page.map(toStreamEvent);
+      await gate.prepare(evs, [sub], sub);
+      for (const ev of evs) {
+        const sent = () => {
+          counters.framesSent++;
+          if (ev.push) gate.sent(sub, ev);
+        };
+        if (!(await replay(sub, ev, o.maxBufferedBytes, sent))) return;
       }
       if (sub.closed) return;
       if (page.length < o.pageSize) {

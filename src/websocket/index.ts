@@ -12,3 +12,4 @@ export { createEventToken, lookupEventToken, tokenLifetime, type EventTokenReque
 export { eventJson, listeningFrame } from "./frame.js";
 export { storeLogin, type ResolveLogin } from "./login.js";
 export { EventStreamError, type EventStreamErrorCode } from "./errors.js";
+export { createPushMethods, type PushMethods, type PushRegisterRequest, type PushGlobalListRequest } from "./push-methods.js";

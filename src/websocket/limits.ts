@@ -9,8 +9,6 @@ export type EventStreamLimits = {
   maxBufferedBytes: number;
   /** Ping interval; a peer that did not answer the previous ping is dropped. */
   heartbeatMs: number;
-  /** Messages a client may send per heartbeat interval before it is closed with 1008. */
-  maxClientMessages: number;
   maxConnections: number;
   maxPerIp: number;
   maxPerAccount: number;
@@ -33,7 +31,6 @@ export const defaultLimits: EventStreamLimits = {
   maxPayload: 64 * 1024,
   maxBufferedBytes: 2 * 1024 * 1024,
   heartbeatMs: 30_000,
-  maxClientMessages: 20,
   maxConnections: 20_000,
   maxPerIp: 1_000,
   maxPerAccount: 1_000,

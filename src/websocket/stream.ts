@@ -12,6 +12,7 @@ import { EventStreamError } from "./errors.js";
 import { errorFrame, listeningFrame } from "./frame.js";
 import { authenticateUpgrade, resolveSubscription, type Principal, type RequestScheme, type Subscription } from "./handshake.js";
 import { createHub, type HubStats } from "./hub.js";
+import { createPushGate } from "./push-gate.js";
 import { createConnectionLimits, defaultLimits, type EventStreamLimits } from "./limits.js";
 import { storeLogin, type ResolveLogin } from "./login.js";
 import type { Subscriber } from "./subscriber.js";
@@ -72,8 +73,9 @@ export function createEventStream(deps: EventStreamDeps): EventStream {
   let nextId = 1;
   let closing = false;
 
+  const pushGate = createPushGate({ db, clock: deps.clock, log });
   const hub = createHub(
-    { database: deps.database, eventLog: deps.eventLog, log, onSlowConsumer: (s) => closeWith(s, 1013, "slow consumer: reconnect with since=<last Cursor>") },
+    { database: deps.database, eventLog: deps.eventLog, log, pushGate, onSlowConsumer: (s) => closeWith(s, 1013, "slow consumer: reconnect with since=<last Cursor>") },
     { pageSize: l.pageSize, maxBufferedBytes: l.maxBufferedBytes, idleFeedMs: l.idleFeedMs, settlePollMs: l.settlePollMs },
   );
 
@@ -84,7 +86,6 @@ export function createEventStream(deps: EventStreamDeps): EventStream {
         continue;
       }
       s.alive = false;
-      s.clientMessages = 0;
       s.ws.ping();
     }
   }, l.heartbeatMs);
@@ -138,7 +139,7 @@ export function createEventStream(deps: EventStreamDeps): EventStream {
       socket.once("close", limits.admit(ip)); // slots are held until the socket is gone
       const principal = await authenticateUpgrade(authDeps, req, url, ip, requestScheme(req, socket));
       socket.once("close", limits.admitAccount(principal.accountId));
-      const sub = await resolveSubscription(db, principal, url).catch((err: unknown) => {
+      const sub = await resolveSubscription(db, principal, url, new Date(deps.clock.now())).catch((err: unknown) => {
         if (err instanceof EventStreamError) return err; // told in a frame: browsers see no HTTP status
         throw err;
       });
@@ -163,14 +164,15 @@ export function createEventStream(deps: EventStreamDeps): EventStream {
       live: false,
       closed: false,
       alive: true,
-      clientMessages: 0,
+      backfillThrough: sub instanceof EventStreamError ? null : sub.backfillThrough,
       gone: new Promise<void>((r) => (gone = r)),
       lastWrite: null,
     };
     subs.add(s);
     ws.on("pong", () => (s.alive = true));
+    // The stream takes no data frames (pings and pongs are control frames): the first one closes it.
     ws.on("message", () => {
-      if (++s.clientMessages > l.maxClientMessages && !s.closed) closeWith(s, 1008, "this stream takes no messages");
+      if (!s.closed) closeWith(s, 1008, "this stream takes no messages");
     });
     ws.on("error", (err) => log.debug({ err, ip }, "event stream socket error"));
     ws.on("close", () => {

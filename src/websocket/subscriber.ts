@@ -3,6 +3,8 @@ import { decodeCursor, type Cursor, type LoggedEvent } from "../events/index.js"
 import { eventJson } from "./frame.js";
 import { matchesFilter, type StreamFilter } from "./filter.js";
 import { compareCursor } from "./position.js";
+import { pushAllowed, type PushDecision } from "./push-gate.js";
+import { parsePushPayload } from "../push/index.js";
 
 /** One connected client of the stream. */
 export type Subscriber = {
@@ -13,14 +15,17 @@ export type Subscriber = {
   readonly ip: string;
   /** Position through which this subscriber has been served (sent, or passed by its filter). */
   cursor: Cursor;
+  /**
+   * A push recipient connecting without `since` starts at its oldest undelivered push; up to
+   * this position it is sent only pushes still undelivered (no mail events). Null otherwise.
+   */
+  backfillThrough: Cursor | null;
   /** Receives from the account's shared reader (false while replaying). */
   live: boolean;
   /** No more frames: closing, cut off or gone. */
   closed: boolean;
   /** Answered the last ping (heartbeat). */
   alive: boolean;
-  /** Messages the client sent since the last heartbeat (it should send none). */
-  clientMessages: number;
   /** Resolves when the socket has closed; ends waits for a flush. */
   readonly gone: Promise<void>;
   /** Resolves when the last replayed frame has been written to the socket. */
@@ -28,11 +33,17 @@ export type Subscriber = {
 };
 
 /** An event decoded once per read and shared by every subscriber it is offered to. */
-export type StreamEvent = { pos: Cursor; kind: string; address: string; frame: Buffer };
+export type StreamEvent = { pos: Cursor; kind: string; address: string; frame: Buffer; topic?: string; push?: PushDecision };
 
 /** Builds the shared form of a logged event (its frame bytes are built once). */
 export function toStreamEvent(ev: LoggedEvent): StreamEvent {
-  return { pos: decodeCursor(ev.cursor), kind: ev.kind, address: ev.address, frame: Buffer.from(eventJson(ev)) };
+  const out: StreamEvent = { pos: decodeCursor(ev.cursor), kind: ev.kind, address: ev.address, frame: Buffer.from(eventJson(ev)) };
+  if (ev.kind === "push") {
+    const ref = parsePushPayload(ev.payload);
+    out.topic = ref.topic;
+    out.push = { ...ref, prepared: false, sendable: false, undelivered: false, deliveredBefore: new Set(), claimed: new Set() };
+  }
+  return out;
 }
 
 /** What {@link offer} did. */
@@ -46,7 +57,7 @@ export type OfferResult = "sent" | "skipped" | "overflow";
  */
 export function offer(sub: Subscriber, ev: StreamEvent, cap: number): OfferResult {
   if (sub.closed || compareCursor(ev.pos, sub.cursor) <= 0) return "skipped";
-  if (!matchesFilter(sub.filter, ev)) {
+  if (!matchesFilter(sub.filter, ev) || !pushAllowed(sub, ev)) {
     sub.cursor = ev.pos;
     return "skipped";
   }
@@ -60,12 +71,12 @@ export function offer(sub: Subscriber, ev: StreamEvent, cap: number): OfferResul
 /**
  * Sends an event during replay, pacing instead of cutting off: when the buffer is past `cap`
  * it first waits until what was queued has been written. Resolves false when the socket went
- * away meanwhile.
+ * away meanwhile. `sent` is called when the frame was handed to the socket.
  */
-export async function replay(sub: Subscriber, ev: StreamEvent, cap: number): Promise<boolean> {
+export async function replay(sub: Subscriber, ev: StreamEvent, cap: number, sent?: () => void): Promise<boolean> {
   if (sub.closed) return false;
   if (compareCursor(ev.pos, sub.cursor) <= 0) return true;
-  if (!matchesFilter(sub.filter, ev)) {
+  if (!matchesFilter(sub.filter, ev) || !pushAllowed(sub, ev)) {
     sub.cursor = ev.pos;
     return true;
   }
@@ -75,5 +86,6 @@ export async function replay(sub: Subscriber, ev: StreamEvent, cap: number): Pro
   if (sub.closed) return false;
   sub.cursor = ev.pos;
   sub.lastWrite = new Promise<void>((resolve) => sub.ws.send(ev.frame, { binary: false }, () => resolve()));
+  sent?.();
   return true;
 }

@@ -17,6 +17,10 @@ export type EventTokenRequest = {
   /** Only this client IP may connect; "" for any. */
   sourceIp: string;
   validSeconds: number;
+  /** Connect as this push recipient (PushRecipientRegister); empty addresses then mean no mail events. */
+  pushRecipientId?: number | null;
+  /** The push recipient's topics. */
+  topics?: readonly string[];
 };
 
 /** What a valid token allows. */
@@ -27,6 +31,9 @@ export type EventTokenGrant = {
   origin: string;
   sourceIp: string;
   expiresAt: Date;
+  /** The push recipient it connects as, or null (mail events only). */
+  pushRecipientId: number | null;
+  topics: string[];
 };
 
 /** Default and longest token lifetime. */
@@ -88,6 +95,8 @@ export async function createEventToken(
     origin,
     sourceIp: sourceIp ? normalizeIp(sourceIp) : "",
     expiresAt,
+    pushRecipientId: req.pushRecipientId ?? null,
+    topics: [...new Set(req.topics ?? [])],
   };
   await deleteExpiredEventTokens(deps.db, accountId, now);
   await insertEventToken(deps.db, { ...grant, tokenHash: hashToken(token) });
@@ -106,5 +115,7 @@ export async function lookupEventToken(deps: { db: DbOrTx; clock: Clock }, token
     origin: row.origin,
     sourceIp: row.sourceIp,
     expiresAt: row.expiresAt,
+    pushRecipientId: row.pushRecipientId,
+    topics: row.topics,
   };
 }

@@ -27,10 +27,26 @@ export type EventRouteOptions = {
    * ConnectionURI is built on it (`wss://mail.example/webapi/v0/events?token=...`). Without it
    * the ConnectionURI is a path, which `new WebSocket()` resolves against the page's URL.
    */
-  publicUrl?: string;
+  publicUrl?: string | (() => string | undefined);
   /** Where the API is mounted; default `/webapi`. */
   mountPath?: string;
 };
+
+/**
+ * The ConnectionURI of a token: absolute on the public URL (`ws:`/`wss:`) when one is known
+ * (read at each call: localserve knows its port only once it listens), else the path.
+ */
+export function connectionUri(o: EventRouteOptions): (token: string) => string {
+  const path = `${(o.mountPath ?? "/webapi").replace(/\/+$/, "")}/v0/events`;
+  return (token) => {
+    const publicUrl = typeof o.publicUrl === "function" ? o.publicUrl() : o.publicUrl;
+    const query = `?token=${encodeURIComponent(token)}`;
+    if (!publicUrl) return `${path}${query}`;
+    const base = new URL(path, publicUrl);
+    base.protocol = base.protocol === "https:" ? "wss:" : "ws:";
+    return `${base.href}${query}`;
+  };
+}
 
 // Refusals of websocket/ (bad filter, foreign address, bad token options) are user errors.
 async function userErrors<T>(work: Promise<T>): Promise<T> {
@@ -44,9 +60,7 @@ async function userErrors<T>(work: Promise<T>): Promise<T> {
 
 /** The two event methods over the injected implementation. */
 export function eventRoutes(events: EventMethodsApi, o: EventRouteOptions = {}): ApiMethod[] {
-  const path = `${(o.mountPath ?? "/webapi").replace(/\/+$/, "")}/v0/events`;
-  const base = o.publicUrl ? new URL(path, o.publicUrl) : null;
-  if (base) base.protocol = base.protocol === "https:" ? "wss:" : "ws:";
+  const uri = connectionUri(o);
   return [
     defineMethod({
       name: "EventTokenCreate",
@@ -70,8 +84,7 @@ export function eventRoutes(events: EventMethodsApi, o: EventRouteOptions = {}):
             validSeconds: req.ValidSeconds,
           }),
         );
-        const query = `?token=${encodeURIComponent(token)}`;
-        return { Token: token, ConnectionURI: base ? `${base.href}${query}` : `${path}${query}`, Expires: expires };
+        return { Token: token, ConnectionURI: uri(token), Expires: expires };
       },
     }),
     defineMethod({

@@ -7,3 +7,4 @@ export * from "./websocket.js";
 export * from "./webhooks.js";
 export * from "./sender.js";
 export * from "./dkim.js";
+export * from "./push.js";

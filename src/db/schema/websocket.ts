@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { bigint, bigserial, index, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 import { accounts } from "./store.js";
 
@@ -24,6 +25,10 @@ export const eventTokens = pgTable(
     origin: text("origin").notNull().default(""),
     /** Required client IP; empty: any. */
     sourceIp: text("source_ip").notNull().default(""),
+    /** Push recipient (push_recipients.id) this token connects as; null for a mail-events-only token. */
+    pushRecipientId: bigint("push_recipient_id", { mode: "number" }),
+    /** Push topics this recipient's connections are subscribed to (a push with a topic goes only to them). */
+    topics: text("topics").array().notNull().default(sql`'{}'::text[]`),
     expiresAt: timestamp("expires_at", { withTimezone: true, precision: 3 }).notNull(),
     createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
