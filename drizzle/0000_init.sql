@@ -126,7 +126,8 @@ CREATE TABLE "messages" (
 	"mail_from_validated" boolean DEFAULT false NOT NULL,
 	"msg_from_validated" boolean DEFAULT false NOT NULL,
 	"dkim_domains" text[] DEFAULT '{}'::text[] NOT NULL,
-	"expunged" boolean DEFAULT false NOT NULL
+	"expunged" boolean DEFAULT false NOT NULL,
+	"search_indexed" boolean DEFAULT false NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "jobs" (
@@ -251,6 +252,12 @@ CREATE TABLE "push_recipients" (
 	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "message_search" (
+	"message_id" bigint PRIMARY KEY NOT NULL,
+	"account_id" bigint NOT NULL,
+	"document" "tsvector" NOT NULL
+);
+--> statement-breakpoint
 ALTER TABLE "outbound_messages" ADD CONSTRAINT "outbound_messages_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "outbound_messages" ADD CONSTRAINT "outbound_messages_raw_id_outbound_raws_id_fk" FOREIGN KEY ("raw_id") REFERENCES "public"."outbound_raws"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "outgoing_recipients" ADD CONSTRAINT "outgoing_recipients_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -272,6 +279,7 @@ ALTER TABLE "push_messages" ADD CONSTRAINT "push_messages_account_id_accounts_id
 ALTER TABLE "push_messages" ADD CONSTRAINT "push_messages_recipient_id_push_recipients_id_fk" FOREIGN KEY ("recipient_id") REFERENCES "public"."push_recipients"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "push_messages" ADD CONSTRAINT "push_messages_event_id_events_id_fk" FOREIGN KEY ("event_id") REFERENCES "public"."events"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "push_recipients" ADD CONSTRAINT "push_recipients_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "message_search" ADD CONSTRAINT "message_search_message_id_messages_id_fk" FOREIGN KEY ("message_id") REFERENCES "public"."messages"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "outbound_from_id_idx" ON "outbound_messages" USING btree ("from_id") WHERE "outbound_messages"."from_id" <> '';--> statement-breakpoint
 CREATE INDEX "outbound_account_status_idx" ON "outbound_messages" USING btree ("account_id","status","id");--> statement-breakpoint
 CREATE INDEX "outbound_recipient_idx" ON "outbound_messages" USING btree (lower("recipient"),"last_activity");--> statement-breakpoint
@@ -287,6 +295,7 @@ CREATE INDEX "addresses_account_idx" ON "addresses" USING btree ("account_id");-
 CREATE UNIQUE INDEX "mailboxes_account_name_idx" ON "mailboxes" USING btree ("account_id","name");--> statement-breakpoint
 CREATE INDEX "messages_account_mailbox_idx" ON "messages" USING btree ("account_id","mailbox_id","id");--> statement-breakpoint
 CREATE INDEX "messages_account_rcpt_idx" ON "messages" USING btree ("account_id",("envelope"->>'rcptTo'),"id");--> statement-breakpoint
+CREATE INDEX "messages_search_pending_idx" ON "messages" USING btree ("account_id","id") WHERE not "messages"."search_indexed";--> statement-breakpoint
 CREATE INDEX "jobs_due_idx" ON "jobs" USING btree ("kind","run_at","id") WHERE "jobs"."locked_by" is null;--> statement-breakpoint
 CREATE INDEX "jobs_locked_idx" ON "jobs" USING btree ("locked_at") WHERE "jobs"."locked_by" is not null;--> statement-breakpoint
 CREATE INDEX "jobs_group_idx" ON "jobs" USING btree ("group_key") WHERE "jobs"."group_key" is not null;--> statement-breakpoint
@@ -300,4 +309,6 @@ CREATE INDEX "push_global_deliveries_recipient_idx" ON "push_global_deliveries" 
 CREATE INDEX "push_globals_account_idx" ON "push_globals" USING btree ("account_id","id");--> statement-breakpoint
 CREATE INDEX "push_messages_account_idx" ON "push_messages" USING btree ("account_id","id");--> statement-breakpoint
 CREATE INDEX "push_messages_pending_idx" ON "push_messages" USING btree ("recipient_id","id") WHERE state = 'PENDING';--> statement-breakpoint
-CREATE UNIQUE INDEX "push_recipients_account_recipient_idx" ON "push_recipients" USING btree ("account_id","recipient");
+CREATE UNIQUE INDEX "push_recipients_account_recipient_idx" ON "push_recipients" USING btree ("account_id","recipient");--> statement-breakpoint
+CREATE INDEX "message_search_document_idx" ON "message_search" USING gin ("document");--> statement-breakpoint
+CREATE INDEX "message_search_account_idx" ON "message_search" USING btree ("account_id","message_id");

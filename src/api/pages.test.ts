@@ -53,7 +53,7 @@ describe("webapi form pages", () => {
     assert.deepEqual(links, [
       "MessageDelete", "MessageFlagsAdd", "MessageFlagsRemove", "MessageGet", "MessageMove", "MessagePartGet", "MessageRawGet",
       "Send", "SuppressionAdd", "SuppressionList", "SuppressionPresent", "SuppressionRemove",
-      "MessageList", "MessageWait", "QueueCancel", "QueueGet", "QueueList", "QueueRetryNow",
+      "MessageList", "MessageSearch", "MessageWait", "QueueCancel", "QueueGet", "QueueList", "QueueRetryNow",
     ]);
   });
 

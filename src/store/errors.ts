@@ -2,7 +2,8 @@
 export type StoreErrorCode = "addressTaken" | "accountExists" | "accountNotFound" | "messageNotFound" | "messageExpunged" | "mailboxNotFound" | "sameMailbox"
   | "dkimKeyExists"
   | "dkimKeyNotFound"
-  | "dkimKeySigning";
+  | "dkimKeySigning"
+  | "badQuery";
 
 /** A store operation refused for a reason the caller should report to the user. */
 export class StoreError extends Error {

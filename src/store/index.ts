@@ -39,6 +39,7 @@ export {
   mailboxCounts,
   type MailboxRow,
   type MailboxPageFilter,
+  searchMessages,
 } from "./mailbox-page.js";
 export {
   addDkimKey,
@@ -50,5 +51,6 @@ export {
   type StoredDkimKeyRow,
   type DkimImportResult,
 } from "./dkim-keys.js";
+export { parseSearch, indexPendingMessages, type SearchQuery } from "./search.js";
 export { StoreError } from "./errors.js";
 export type { Envelope, MailboxRole, AccountSettings } from "../db/schema/index.js";

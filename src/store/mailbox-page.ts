@@ -4,6 +4,7 @@
 import { and, desc, eq, lt, gt, sql, type SQL } from "drizzle-orm";
 import { schema, type DbOrTx } from "../db/index.js";
 import type { Envelope } from "../db/schema/index.js";
+import { dropSearchDocuments, indexPendingMessages, searchCondition, type SearchQuery } from "./search.js";
 
 const { messages, mailboxes } = schema;
 
@@ -17,6 +18,7 @@ export type MailboxRow = {
   mailboxName: string;
   subject: string;
   msgFrom: string;
+  messageIdHeader: string;
   /** Parsed From and To (empty when the message did not parse). */
   from: { Name: string; Address: string }[];
   to: { Name: string; Address: string }[];
@@ -60,6 +62,7 @@ export async function listMailboxPage(db: DbOrTx, f: MailboxPageFilter): Promise
       mailboxName: mailboxes.name,
       subject: messages.subject,
       msgFrom: messages.msgFrom,
+      messageIdHeader: messages.messageIdHeader,
       from: sql<MailboxRow["from"] | null>`${messages.parsed}->'From'`,
       to: sql<MailboxRow["to"] | null>`${messages.parsed}->'To'`,
       snippet: sql<string | null>`left(${messages.parsed}->>'Text', ${snippetLength * 2})`,
@@ -105,6 +108,7 @@ export async function deleteMailboxMessages(db: DbOrTx, accountId: number, mailb
     .set({ expunged: true, raw: Buffer.alloc(0), parsed: null })
     .where(and(eq(messages.accountId, accountId), eq(messages.mailboxId, mailboxId), eq(messages.expunged, false)))
     .returning({ id: messages.id });
+  await dropSearchDocuments(db, accountId, rows.map((r) => r.id));
   return rows.length;
 }
 
@@ -123,4 +127,18 @@ export async function mailboxCounts(db: DbOrTx, accountId: number): Promise<{ id
     .where(eq(mailboxes.accountId, accountId))
     .groupBy(mailboxes.id)
     .orderBy(mailboxes.id);
+}
+
+/**
+ * Searches the account's live messages, newest first: indexes what arrived since the last
+ * search, then lists the matches (within one mailbox when `mailboxId` is given and the query
+ * names none).
+ */
+export async function searchMessages(
+  db: DbOrTx,
+  f: Omit<MailboxPageFilter, "where"> & { query: SearchQuery },
+): Promise<MailboxRow[]> {
+  await indexPendingMessages(db, f.accountId);
+  const { query, ...page } = f;
+  return listMailboxPage(db, { ...page, mailboxId: query.mailbox ? undefined : page.mailboxId, where: searchCondition(f.accountId, query) });
 }

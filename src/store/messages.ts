@@ -3,6 +3,7 @@ import { and, desc, eq, sql } from "drizzle-orm";
 import { statement, type DbOrTx, type Tx, schema } from "../db/index.js";
 import type { Envelope, MailboxRole } from "../db/schema/index.js";
 import { StoreError } from "./errors.js";
+import { dropSearchDocuments } from "./search.js";
 import { filterConditions, type MessageFilter } from "./summaries.js";
 
 const { messages, mailboxes } = schema;
@@ -47,7 +48,7 @@ async function mailboxFor(tx: Tx, db: object, m: NewMessage): Promise<{ id: numb
   return mb;
 }
 
-type MessageValues = Omit<typeof messages.$inferInsert, "id" | "receivedAt" | "expunged">;
+type MessageValues = Omit<typeof messages.$inferInsert, "id" | "receivedAt" | "expunged" | "searchIndexed">;
 type InsertValues = Omit<MessageValues, "raw" | "parsed"> & { rawText: string | null; rawBytes: Buffer | null; parsedJson: string | null };
 const messageColumns: (keyof MessageValues)[] = ["accountId", "mailboxId", "size", "envelope", "msgFrom", "subject", "messageIdHeader",
   "parseError", "flags", "isDsn", "mailFromValidated", "msgFromValidated", "dkimDomains"];
@@ -139,6 +140,7 @@ export async function deleteMessage(tx: DbOrTx, accountId: number, id: number): 
     .update(messages)
     .set({ expunged: true, raw: Buffer.alloc(0), parsed: null })
     .where(and(eq(messages.id, id), eq(messages.accountId, accountId)));
+  await dropSearchDocuments(tx, accountId, [id]); // its words go with its content
 }
 
 /** Replaces a message's flags through `change` (which gets the current list). */

@@ -18,6 +18,8 @@ export type InboxView = {
   now: Date;
   /** The search query shown in the box. */
   query?: string;
+  /** Why the query could not run (shown above the list). */
+  problem?: string;
 };
 
 // A paperclip drawn inline (emoji fonts are often missing).
@@ -78,6 +80,8 @@ export function inboxContent(v: InboxView): Html {
 <button class="danger" id="confirm-delete-all">Yes, delete all</button>
 </form>
 </details>
+${v.problem ? h`<p class="warn" role="alert">${v.problem}</p>` : ""}
+${q && !v.problem ? h`<p class="note" id="search-note">Search results for <strong>${q}</strong>. <a href="/?mailbox=${String(mb.id)}">Show all</a></p>` : ""}
 ${v.rows.length || v.first ? "" : h`<p>No more messages.</p>`}
 <ol class="messages" id="messages" data-live="${v.first && !q ? "1" : "0"}" data-mailbox="${String(mb.id)}" data-max-id="${String(v.rows[0]?.id ?? 0)}">
 ${v.rows.map((m) => messageRow(m, v.now))}

@@ -12,6 +12,9 @@ import {
   getMessage,
   listMailboxPage,
   mailboxCounts,
+  parseSearch,
+  searchMessages,
+  type MailboxRow,
   updateFlags,
   StoreError,
 } from "../store/index.js";
@@ -58,7 +61,19 @@ export function mailRoutes(app: Hono<Env>, deps: UiDeps, notFound: (c: Context) 
     const { all, current } = await boxes(v, positiveInt(c.req.query("mailbox")));
     if (!current) return notFound(c);
     const before = positiveInt(c.req.query("before"));
-    const rows = await listMailboxPage(db, { accountId: v.accountId, mailboxId: current.id, beforeId: before, limit: pageSize + 1 });
+    const q = (c.req.query("q") ?? "").trim();
+    let problem = "";
+    let rows: MailboxRow[] = [];
+    const filter = { accountId: v.accountId, mailboxId: current.id, beforeId: before, limit: pageSize + 1 };
+    if (!q) rows = await listMailboxPage(db, filter);
+    else {
+      try {
+        rows = await searchMessages(db, { ...filter, query: parseSearch(q) });
+      } catch (err) {
+        if (!(err instanceof StoreError && err.code === "badQuery")) throw err;
+        problem = err.message;
+      }
+    }
     const shown = rows.slice(0, pageSize);
     const content = inboxContent({
       mailbox: current,
@@ -67,6 +82,8 @@ export function mailRoutes(app: Hono<Env>, deps: UiDeps, notFound: (c: Context) 
       first: before === undefined,
       csrf: v.csrf,
       now: new Date(deps.clock.now()),
+      query: q,
+      problem,
     });
     return c.html(
       page(

@@ -77,6 +77,17 @@ describe("ui: inbox and message view in a browser (localserve)", { skip: !exists
     await page.screenshot({ path: `${shots}inbox-1280.png`, animations: "disabled", clip: { x: 0, y: 0, width: 1280, height: 380 } });
     await page.setViewportSize({ width: 390, height: 800 });
     await page.screenshot({ path: `${shots}inbox-390.png`, animations: "disabled", clip: { x: 0, y: 0, width: 390, height: 520 } });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    // Search from the box: a word prefix and an operator.
+    await page.locator("#q").fill("track has:attachment");
+    await Promise.all([page.waitForURL(/[?&]q=/), page.locator("#q").press("Enter")]);
+    assert.deepEqual(await page.locator("li.msg .subject").allInnerTexts(), ["Your order has shipped"]);
+    await page.locator("#q").fill("from:shop reset");
+    await Promise.all([page.waitForURL(/reset/), page.locator("#q").press("Enter")]);
+    assert.deepEqual(await page.locator("li.msg .subject").allInnerTexts(), ["Password reset"]);
+    await page.locator("#q").fill("before:someday");
+    await Promise.all([page.waitForURL(/someday/), page.locator("#q").press("Enter")]);
+    assert.match(await page.locator("[role=alert]").innerText(), /before: wants a date/);
     await page.close();
   });
 

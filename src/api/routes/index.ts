@@ -8,6 +8,7 @@ import type { ApiMethod } from "../registry.js";
 import { messageChangeRoutes } from "./message-change.js";
 import { messageListRoutes } from "./message-list.js";
 import { messageReadRoutes } from "./message-read.js";
+import { messageSearchRoutes } from "./message-search.js";
 import { queueRoutes } from "./queue.js";
 import { sendRoutes } from "./send.js";
 import { suppressionRoutes } from "./suppressions.js";
@@ -16,4 +17,4 @@ import { suppressionRoutes } from "./suppressions.js";
 export type RouteModule = (deps: ApiDeps) => ApiMethod[];
 
 /** Every built-in route file, mox's methods and Postwire's extensions. */
-export const builtinRoutes: readonly RouteModule[] = [sendRoutes, suppressionRoutes, messageReadRoutes, messageChangeRoutes, messageListRoutes, queueRoutes];
+export const builtinRoutes: readonly RouteModule[] = [sendRoutes, suppressionRoutes, messageReadRoutes, messageChangeRoutes, messageListRoutes, messageSearchRoutes, queueRoutes];

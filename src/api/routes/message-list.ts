@@ -13,7 +13,8 @@ import { defineMethod, type ApiMethod, type CallContext } from "../registry.js";
 import { nameAddressT } from "../types.js";
 import { t, type Infer } from "../wire.js";
 
-const summaryT = t.struct("MessageSummary", {
+/** The MessageSummary wire type (also MessageSearch's). */
+export const summaryT = t.struct("MessageSummary", {
   MsgID: t.int,
   Received: t.time,
   MailboxName: t.string,
@@ -40,7 +41,8 @@ const listRequestT = t.struct("MessageListRequest", {
 
 const waitRequestT = t.struct("MessageWaitRequest", { Cursor: t.string, Address: t.string, Subject: t.string, Text: t.string, Timeout: t.int });
 
-function summary(m: MessageSummary): Summary {
+/** A store summary as the webapi sends it. */
+export function summary(m: MessageSummary): Summary {
   return {
     MsgID: m.id,
     Received: m.receivedAt,
@@ -57,8 +59,8 @@ function summary(m: MessageSummary): Summary {
 }
 
 // MessageList cursors: the last id of a page, opaque to clients.
-const encodeListCursor = (id: number): string => Buffer.from(`list.${id}`).toString("base64url");
-function decodeListCursor(s: string): number | undefined {
+export const encodeListCursor = (id: number): string => Buffer.from(`list.${id}`).toString("base64url");
+export function decodeListCursor(s: string): number | undefined {
   if (s === "") return undefined;
   const m = /^list\.(\d{1,15})$/.exec(Buffer.from(s, "base64url").toString());
   if (!m) throw new ApiError("user", "invalid cursor");

@@ -8,3 +8,4 @@ export * from "./webhooks.js";
 export * from "./sender.js";
 export * from "./dkim.js";
 export * from "./push.js";
+export * from "./search.js";

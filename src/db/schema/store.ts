@@ -126,9 +126,13 @@ export const messages = pgTable(
     msgFromValidated: boolean("msg_from_validated").notNull().default(false),
     dkimDomains: text("dkim_domains").array().notNull().default(sql`'{}'::text[]`),
     expunged: boolean("expunged").notNull().default(false),
+    /** Its search document is in message_search (written by the first search after it arrived). */
+    searchIndexed: boolean("search_indexed").notNull().default(false),
   },
   (t) => [
     index("messages_account_mailbox_idx").on(t.accountId, t.mailboxId, t.id),
     index("messages_account_rcpt_idx").on(t.accountId, sql`(${t.envelope}->>'rcptTo')`, t.id),
+    // Small: only messages no search has indexed yet.
+    index("messages_search_pending_idx").on(t.accountId, t.id).where(sql`not ${t.searchIndexed}`),
   ],
 );
