@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import nodemailer from "nodemailer";
+import WebSocket from "ws";
 import { startTestMx, type TestMx } from "../../src/delivery/test-mx.js";
 import { createLogger } from "../../src/log/index.js";
 import { startReceiver, type Receiver } from "../../src/webhooks/test-receiver.js";
@@ -159,6 +160,18 @@ describe("metrics, health and the log vocabulary", () => {
     assert.ok(value(s.samples, "postwire_delivery_attempt_duration_seconds_count", { result: "temporary" }) >= 1);
     const queued = await app.delivery.admin.list({ retired: false });
     await app.delivery.admin.drop(queued.map((q) => q.id));
+  });
+
+  it("counts event stream subscribers while they are connected", async () => {
+    const auth = "Basic " + Buffer.from(`alice@example.test:${testPassword}`).toString("base64");
+    const ws = new WebSocket(`ws://127.0.0.1:${app.ports.http}/webapi/v0/events`, { headers: { authorization: auth }, perMessageDeflate: false });
+    await new Promise<void>((resolve, reject) => {
+      ws.once("open", () => resolve());
+      ws.once("error", reject);
+    });
+    await until("one subscriber", async () => value((await scrape(app.ports.http!)).samples, "postwire_stream_subscribers") === 1);
+    ws.close();
+    await until("none", async () => value((await scrape(app.ports.http!)).samples, "postwire_stream_subscribers") === 0);
   });
 
   it("logs one line per accepted message, delivery attempt, webhook attempt and failed login", () => {
