@@ -5,7 +5,7 @@ import { createAuthLimiter } from "../auth/index.js";
 import { systemClock, type Clock } from "../clock/index.js";
 import { durationMs, type Config } from "../config/index.js";
 import { openDatabase, type Database } from "../db/index.js";
-import { createDelivery, smarthostTarget, type Delivery, type Target } from "../delivery/index.js";
+import { createDelivery, type Delivery, type Target } from "../delivery/index.js";
 import { createNodeResolver, type Resolver } from "../dns/index.js";
 import { createEventLog, type EventLog } from "../events/index.js";
 import { startListener, type FailureCheck, type InboundDeps, type RecipientResolver, type TlsMaterial } from "../inbound/index.js";
@@ -15,6 +15,7 @@ import type { Metrics } from "../metrics/index.js";
 import { createWebhooks, type Webhooks } from "../webhooks/index.js";
 import { createUi } from "../ui/index.js";
 import { createEventMethods, createEventStream, createEventToken, createPushMethods } from "../websocket/index.js";
+import { configuredTarget } from "./delivery-target.js";
 import { createDkimProvider, importDataDirDkimKeys } from "./dkim.js";
 import { routeHttp, startHttp } from "./http.js";
 import { appMetrics, metricsToken, observeDatabase, readiness, reportingLimiter } from "./observe.js";
@@ -147,7 +148,7 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
       timeScale: config.queue.timeScale,
       concurrency: config.queue.concurrency,
       // localserve's and tests' override first, then the configured smarthost, else the MX.
-      target: o.deliveryTarget?.(ports) ?? (config.delivery.smarthost ? smarthostTarget(config.delivery.smarthost) : undefined),
+      target: o.deliveryTarget?.(ports) ?? configuredTarget(config, database.db, ports),
       dkim: dkim.key,
     });
 

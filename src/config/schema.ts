@@ -249,7 +249,7 @@ export const configSchema = z.object({
         .or(z.literal(""))
         .default("")
         .describe(
-          "host:port ([ipv6]:port for an IPv6 literal) that receives every outgoing message instead of the recipient domain's MX (mox: a smarthost transport); a name is resolved through the normal resolver. STARTTLS is opportunistic (unverified) as for an MX; SMTP AUTH to the smarthost is not supported. Empty: deliver to the MX.",
+          "host:port ([ipv6]:port for an IPv6 literal) that receives every outgoing message instead of the recipient domain's MX (mox: a smarthost transport); a name is resolved through the normal resolver. STARTTLS is opportunistic (unverified) as for an MX; SMTP AUTH to the smarthost is not supported. Mail to the domains hosted here never goes to it: it is handed to this server's own MX listener (to the domain's MX when that listener is off). Empty: deliver to the MX.",
         ),
     })
     .prefault({})

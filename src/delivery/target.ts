@@ -14,13 +14,14 @@ export type Route = { hops: Hop[] } | { hops: []; permanent: boolean; error: str
 /** Resolves a domain to the hops to try. */
 export async function route(
   domain: string,
-  o: { resolver: Resolver; target?: (domain: string) => Promise<Target[]>; port?: number },
+  o: { resolver: Resolver; target?: (domain: string) => Promise<Target[] | null>; port?: number },
 ): Promise<Route> {
   try {
-    if (o.target) {
+    const targets = o.target ? await o.target(domain) : null;
+    if (targets) {
       // A target host that is a name (a smarthost) is resolved through the same resolver.
       const hops: Hop[] = [];
-      for (const t of await o.target(domain)) {
+      for (const t of targets) {
         for (const address of await addresses(o.resolver, t.host)) hops.push({ address, port: t.port, servername: t.host, ...(t.ca ? { ca: t.ca } : {}) });
       }
       if (hops.length === 0) return { hops: [], permanent: false, error: `no addresses for the delivery target of ${domain}` };
@@ -55,11 +56,24 @@ async function addresses(resolver: Resolver, host: string): Promise<string[]> {
   return out;
 }
 
-/** The target of `delivery.smarthost` ("host:port", "[ipv6]:port"): every domain goes there. */
-export function smarthostTarget(spec: string): (domain: string) => Promise<Target[]> {
+/**
+ * The target of `delivery.smarthost` ("host:port", "[ipv6]:port"): every domain goes there,
+ * except the domains hosted here (`hosted`), which never leave: they go to `self` (this
+ * server's own MX listener), or to their MX as without a smarthost when there is none.
+ */
+export function smarthostTarget(
+  spec: string,
+  o: { hosted?: (domain: string) => Promise<boolean>; self?: () => Target | null } = {},
+): (domain: string) => Promise<Target[] | null> {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(spec);
   const port = m ? Number(m[3]) : NaN;
   if (!m || !(port >= 1 && port <= 65535)) throw new Error(`smarthost ${JSON.stringify(spec)} is not host:port`);
   const target = [{ host: m[1] ?? m[2]!, port }];
-  return async () => target;
+  return async (domain) => {
+    if (o.hosted && (await o.hosted(domain))) {
+      const self = o.self?.() ?? null;
+      return self ? [self] : null;
+    }
+    return target;
+  };
 }

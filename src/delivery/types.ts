@@ -36,8 +36,8 @@ export type DeliveryDeps = {
   timeScale: number;
   /** Deliveries (SMTP transactions) in flight in this process. */
   concurrency: number;
-  /** Replaces the MX lookup: hosts to try in order. */
-  target?: (domain: string) => Promise<Target[]>;
+  /** Replaces the MX lookup: hosts to try in order (null for a domain: its MX as usual). */
+  target?: (domain: string) => Promise<Target[] | null>;
   /** The signing key of a From domain, or null to send unsigned. */
   dkim?: (fromDomain: string) => Promise<DkimKey | null>;
 };

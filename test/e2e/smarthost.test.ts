@@ -1,7 +1,7 @@
 // delivery.smarthost: the app in serve mode (no target override) hands every outgoing message
 // to one host:port, a real SMTP server on loopback, whatever the recipient domain; the
 // recipient domains have no DNS at all. A 5xx from the smarthost fails the message with a DSN
-// as a 5xx from an MX does.
+// as a 5xx from an MX does. Mail to the domains hosted here never goes to the smarthost.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { eq } from "drizzle-orm";
@@ -97,6 +97,21 @@ for (const host of ["127.0.0.1", "relay.smarthost.test"]) {
       assert.deepEqual(t.rcptTo, ["someone@nodns.invalid"]);
       // Received and DKIM headers may be added on top; the submitted message follows unchanged.
       assert.ok(t.data.toString().endsWith(body), t.data.toString());
+    });
+
+    it("delivers mail to a hosted domain here, never to the smarthost", async () => {
+      const before = relay.transactions.length;
+      const ids = await send(app, { To: [{ Address: "bob@example.test" }, { Address: "carol@other.test" }], Subject: "stays here", Text: "local body\n" });
+      const done = await settled(app, ids);
+      assert.deepEqual(done.map((m) => m.status), ["delivered", "delivered"]);
+      for (const name of ["bob", "carol"]) {
+        const [acc] = await app.database.db.select().from(schema.accounts).where(eq(schema.accounts.name, name));
+        const inbox = await listMessages(app.database.db, { accountId: acc!.id, mailboxName: "Inbox", limit: 100, oldestFirst: true });
+        assert.ok(inbox.some((x) => x.raw.toString().includes("Subject: stays here")), `in ${name}'s Inbox`);
+      }
+      // A later message to an outside domain still goes to the smarthost; nothing else reached it.
+      await settled(app, await send(app, { To: [{ Address: "after@nodns.invalid" }], Subject: "after", Text: "x\n" }));
+      assert.deepEqual(relay.transactions.slice(before).flatMap((t) => t.rcptTo), ["after@nodns.invalid"]);
     });
 
     it("fails with a DSN when the smarthost answers 5xx", async () => {
