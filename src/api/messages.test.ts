@@ -142,6 +142,36 @@ describe("webapi message methods", () => {
     assert.equal((await post("MessageMove", { MsgID: id, DestMailboxName: "Inbox" })).json.Code, "user");
     assert.equal((await post("MessageMove", { MsgID: id, DestMailboxName: "Bogus" })).json.Code, "user");
     assert.equal((await post("MessageMove", { MsgID: id + 999, DestMailboxName: "Inbox" })).json.Code, "messageNotFound");
+    // mox matches mailbox names exactly: lower-case "inbox" is not the Inbox.
+    const lower = await post("MessageMove", { MsgID: id, DestMailboxName: "inbox" });
+    assert.equal(lower.status, 400);
+    assert.equal(lower.json.Code, "user");
+  });
+
+  it("has mox's standard mailboxes and its flag side effects on MessageMove", async () => {
+    const flags = async () => (await post("MessageGet", { MsgID: id })).json.Meta.Flags as string[];
+    const move = async (to: string) => assert.equal((await post("MessageMove", { MsgID: id, DestMailboxName: to })).status, 200, to);
+    // Archive and Drafts exist for every account, as in mox.
+    await move("Drafts");
+    assert.deepEqual(await flags(), []);
+    // Into Archive, Trash or Junk: \seen.
+    await move("Archive");
+    assert.deepEqual(await flags(), ["\\seen"]);
+    await post("MessageFlagsRemove", { MsgID: id, Flags: ["\\seen"] });
+    await move("Trash");
+    assert.deepEqual(await flags(), ["\\seen"]);
+    await post("MessageFlagsAdd", { MsgID: id, Flags: ["$notjunk"] });
+    // Into Junk: $junk, and $notjunk goes.
+    await move("Junk");
+    assert.deepEqual(await flags(), ["$junk", "\\seen"]);
+    // Out of Junk: $notjunk, and $junk goes.
+    await move("Inbox");
+    assert.deepEqual(await flags(), ["$notjunk", "\\seen"]);
+    // Between other mailboxes nothing changes.
+    await move("Sent");
+    assert.deepEqual(await flags(), ["$notjunk", "\\seen"]);
+    await post("MessageFlagsRemove", { MsgID: id, Flags: ["$notjunk", "\\seen"] });
+    await move("Inbox");
   });
 
   it("answers messageNotFound for another account's message ids and changes nothing", async () => {

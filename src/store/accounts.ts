@@ -22,6 +22,8 @@ export const defaultAccountSettings: AccountSettings = {
 const defaultMailboxes: [string, MailboxRole][] = [
   ["Inbox", "inbox"],
   ["Sent", "sent"],
+  ["Archive", "archive"],
+  ["Drafts", "drafts"],
   ["Trash", "trash"],
   ["Junk", "junk"],
   ["Rejects", "rejects"],

@@ -149,21 +149,35 @@ export async function updateFlags(tx: Tx, accountId: number, id: number, change:
   await tx.update(messages).set({ flags: change(m.flags) }).where(eq(messages.id, id));
 }
 
-/** Moves a message to another mailbox of the same account (by name, case-insensitive for Inbox). */
+/**
+ * Moves a message to another mailbox of the same account, named exactly (`inbox` is not
+ * `Inbox`, as in mox), with mox's flag side effects: into Trash, Archive or Junk it becomes
+ * `\seen`; into Junk `$junk` (and not `$notjunk`); out of Junk elsewhere `$notjunk` (and not `$junk`).
+ */
 export async function moveMessage(tx: Tx, accountId: number, id: number, mailboxName: string): Promise<void> {
   const m = await live(tx, accountId, id);
   const [mb] = await tx
-    .select()
+    .select({ id: mailboxes.id, role: mailboxes.role })
     .from(mailboxes)
-    .where(
-      and(
-        eq(mailboxes.accountId, accountId),
-        mailboxName.toLowerCase() === "inbox" ? eq(mailboxes.role, "inbox") : eq(mailboxes.name, mailboxName),
-      ),
-    );
+    .where(and(eq(mailboxes.accountId, accountId), eq(mailboxes.name, mailboxName)));
   if (!mb) throw new StoreError("mailboxNotFound", `mailbox ${JSON.stringify(mailboxName)} does not exist`);
   if (mb.id === m.mailboxId) throw new StoreError("sameMailbox", "message is already in that mailbox");
-  await tx.update(messages).set({ mailboxId: mb.id }).where(eq(messages.id, id));
+  const [src] = await tx.select({ role: mailboxes.role }).from(mailboxes).where(eq(mailboxes.id, m.mailboxId));
+  await tx.update(messages).set({ mailboxId: mb.id, flags: flagsAfterMove(m.flags, src?.role ?? null, mb.role) }).where(eq(messages.id, id));
+}
+
+/** The flags of a message moved from a mailbox of role `from` to one of role `to` (null: no role). */
+function flagsAfterMove(flags: readonly string[], from: MailboxRole | null, to: MailboxRole | null): string[] {
+  const out = new Set(flags);
+  if (to === "trash" || to === "archive" || to === "junk") out.add("\\seen");
+  if (to === "junk") {
+    out.add("$junk");
+    out.delete("$notjunk");
+  } else if (from === "junk") {
+    out.add("$notjunk");
+    out.delete("$junk");
+  }
+  return [...out];
 }
 
 /** Lists live messages matching a filter, whole rows (raw bytes included): for tests and tools; listings use listMessageSummaries. */

@@ -68,7 +68,7 @@ export const addresses = pgTable(
 );
 
 /** Special-use mailboxes every account has. */
-export const mailboxRoles = ["inbox", "sent", "trash", "junk", "rejects"] as const;
+export const mailboxRoles = ["inbox", "sent", "archive", "drafts", "trash", "junk", "rejects"] as const;
 export type MailboxRole = (typeof mailboxRoles)[number];
 
 /** Mailboxes of an account. Owner: store. */
