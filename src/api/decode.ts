@@ -20,7 +20,9 @@ export function decodeRequest<S extends AnyStructType>(type: S, text: string): I
   } catch (err) {
     throw new DecodeError(`parsing request: ${err instanceof Error ? err.message : String(err)}`);
   }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+  // Go: null leaves the request at its zero value, as `{}` does (mox: request=null is {}).
+  if (value === null) return zeroValue(type) as Infer<S>;
+  if (typeof value !== "object" || Array.isArray(value)) {
     throw new DecodeError(`parsing request: json: cannot unmarshal ${jsonKind(value)} into Go value of type ${type.name}`);
   }
   return decodeValue(type, value, "") as Infer<S>;
