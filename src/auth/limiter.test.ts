@@ -48,8 +48,28 @@ describe("failed-auth limiter", () => {
     l.succeeded("192.0.2.1", key);
     assert.equal(l.allowed("192.0.2.1"), true, "own IP reset");
     assert.equal(l.allowed("192.0.2.9"), true);
-    assert.equal(l.allowed("192.0.2.1", key), false, "the account's counter stays");
+    assert.equal(l.allowed("198.51.100.1", key), false, "the account's counter stays for other networks");
     assert.equal(l.recentFailures("192.0.2.9"), 1, "another client's counter stays");
+  });
+
+  it("keeps the owner in: an account over its limit still checks passwords from a network it logged in from", () => {
+    const l = createAuthLimiter(manualClock(), { accountPerMinute: 5 });
+    const key = accountKey("alice@example.test", 1);
+    l.succeeded("192.0.2.10", key); // the owner's earlier login, from its office /24
+    l.succeeded("2001:db8:5:6::1", key); // and from its home /64
+    for (let i = 0; i < 50; i++) {
+      const ip = `10.${i}.${i}.1`; // an attack spread over many networks
+      if (l.allowed(ip, key)) l.failed(ip, key);
+    }
+    assert.equal(l.allowed("203.0.113.7", key), false, "a stranger is answered 429 without a check");
+    assert.equal(l.allowed("192.0.2.77", key), true, "the owner's network is let through to the password check");
+    assert.equal(l.allowed("2001:db8:5:6:abcd::2", key), true, "same /64");
+    assert.equal(l.allowed("2001:db8:5:7::1", key), false, "another /64");
+    // The owner's network is still slowed down by its own per-IP limit.
+    for (let i = 0; i < 10; i++) l.failed("192.0.2.77", key);
+    assert.equal(l.allowed("192.0.2.77", key), false, "per-IP limit still applies");
+    assert.equal(l.allowed("192.0.2.78", key), true, "a neighbour in the /26 has its own budget");
+    assert.equal(l.allowed("192.0.2.10", accountKey("bob@example.test", 2)), true);
   });
 
   it("counts IPv6 clients by /64 and the account per day", () => {

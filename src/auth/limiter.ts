@@ -9,6 +9,12 @@ import type { Clock } from "../clock/index.js";
  * is the account when the login names one, else the name the client used (see {@link accountKey}),
  * so unknown users are counted and answered exactly like known ones. A successful login resets
  * only the client's own counter (its exact IP), never the account's or a shared prefix's.
+ *
+ * An account over its limit is not locked for its owner: a client on a network from which the
+ * account logged in successfully before (IPv4 /24, IPv6 /64, remembered by this process) still
+ * gets its password checked, within its own per-IP limits. Everyone else is answered 429
+ * without a check until the account's window passes. Trade-off: an attacker on such a network
+ * keeps guessing at the per-IP rate; the account limit cannot stop the owner, only strangers.
  */
 export type AuthLimiter = {
   /** False when the client or the account is over a limit (answer 429 / 421 before checking the password). */
@@ -33,6 +39,8 @@ export const defaultAuthLimits: AuthLimits = { ipPerMinute: 10, ipPerDay: 50, ac
 
 /** Keeps the limiter's memory bounded under a distributed attack. */
 const maxKeys = 100_000;
+/** Networks remembered per account (the most recent ones). */
+const maxNetworksPerAccount = 16;
 
 /**
  * The limiter key of a login: the account's id when the login belongs to one, else the name as
@@ -61,10 +69,15 @@ export function createAuthLimiter(clock: Clock, limits: Partial<AuthLimits> = {}
     const g = get(k);
     return g.minute < lim.minute && g.day < lim.day;
   };
-  const keyed = (ip: string, account?: string) => [...prefixes(ip).map((k, i) => [k, ipLimits[i]!] as const), ...(account ? [[`a/${account}`, accountLimit] as const] : [])];
+  const ipKeyed = (ip: string) => prefixes(ip).map((k, i) => [k, ipLimits[i]!] as const);
+  const keyed = (ip: string, account?: string) => [...ipKeyed(ip), ...(account ? [[`a/${account}`, accountLimit] as const] : [])];
+  // Per account: the networks it logged in from successfully, most recent last.
+  const known = new Map<string, string[]>();
+  const isKnown = (ip: string, account: string) => known.get(account)?.includes(networkOf(ip)) ?? false;
   return {
     allowed(ip, account) {
-      return keyed(ip, account).every(([k, lim]) => under(k, lim));
+      if (!ipKeyed(ip).every(([k, lim]) => under(k, lim))) return false;
+      return !account || under(`a/${account}`, accountLimit) || isKnown(ip, account);
     },
     failed(ip, account) {
       if (counts.size > maxKeys) counts.clear();
@@ -74,8 +87,14 @@ export function createAuthLimiter(clock: Clock, limits: Partial<AuthLimits> = {}
         c.day++;
       }
     },
-    succeeded(ip) {
+    succeeded(ip, account) {
       counts.delete(prefixes(ip)[0]!);
+      if (!account) return;
+      if (known.size > maxKeys) known.clear();
+      const net = networkOf(ip);
+      const nets = (known.get(account) ?? []).filter((n) => n !== net);
+      nets.push(net);
+      known.set(account, nets.slice(-maxNetworksPerAccount));
     },
     recentFailures(ip, account) {
       const own = counts.has(prefixes(ip)[0]!) ? get(prefixes(ip)[0]!).minute : 0;
@@ -83,6 +102,13 @@ export function createAuthLimiter(clock: Clock, limits: Partial<AuthLimits> = {}
       return Math.max(own, acc);
     },
   };
+}
+
+/** The network a login came from: IPv4 /24, IPv6 /64. */
+function networkOf(ip: string): string {
+  const v4 = ip.startsWith("::ffff:") ? ip.slice(7) : ip;
+  if (!isIPv6(v4)) return `4/${v4.split(".").slice(0, 3).join(".")}`;
+  return `6/${expand6(ip).slice(0, 4).join(":")}`;
 }
 
 function prefixes(ip: string): string[] {
