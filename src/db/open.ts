@@ -72,7 +72,7 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
 
 async function openPglite(opts: OpenOptions): Promise<Database> {
   mkdirSync(opts.dataDir, { recursive: true });
-  const unlock = lockDataDir(opts.dataDir);
+  const unlock = await lockDataDir(opts.dataDir);
   let host: PgliteHost | undefined;
   try {
     const pgDir = join(opts.dataDir, "pglite");
@@ -89,12 +89,12 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
       async close() {
         await sql.end({ timeout: 5 });
         await h.close();
-        unlock();
+        await unlock();
       },
     };
   } catch (err) {
     await host?.close();
-    unlock();
+    await unlock();
     throw err;
   }
 }
