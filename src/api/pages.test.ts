@@ -46,9 +46,11 @@ describe("webapi form pages", () => {
   it("lists mox's 12 methods alphabetically, then the extensions", async () => {
     const r = await env.fetch("/webapi/v0/");
     const html = await r.text();
-    assert.match(html, /<title>Webapi - Mox<\/title>/);
-    assert.match(html, /<meta name="robots" content="noindex,nofollow" \/>/);
-    assert.match(html, /<h1>Webapi and webhooks<\/h1>/);
+    assert.match(html, /<title>Webapi · Postwire<\/title>/);
+    assert.match(html, /<meta name="robots" content="noindex,nofollow">/);
+    assert.match(html, /<h1>Webapi<\/h1>/);
+    assert.match(html, /docs\/api\.md/);
+    assert.doesNotMatch(html, /Mox</);
     const links = [...html.matchAll(/<li><a href="([^"]+)">/g)].map((m) => m[1]);
     assert.deepEqual(links, [
       "MessageDelete", "MessageFlagsAdd", "MessageFlagsRemove", "MessageGet", "MessageMove", "MessagePartGet", "MessageRawGet",
@@ -59,14 +61,15 @@ describe("webapi form pages", () => {
 
   it("renders a method page with the request form and example response", async () => {
     const html = await (await env.fetch("/webapi/v0/Send")).text();
-    assert.match(html, /<title>Method Send - WebAPI - Mox<\/title>/);
-    assert.match(html, /<h1><a href="\.\.\/">WebAPI<\/a> - Method Send<\/h1>/);
-    assert.match(html, /<form id="webapicall" method="POST">/);
-    assert.match(html, /<textarea id="webapirequest" name="request" required rows="20">\{\n\t&#34;From&#34;: \[/);
-    assert.match(html, /<textarea id="webapiresponse" rows="20">/);
+    assert.match(html, /<title>Send · Webapi · Postwire<\/title>/);
+    assert.match(html, /<h1>Send<\/h1>/);
+    assert.match(html, /<a href="\.\/">Webapi<\/a>/);
+    assert.match(html, /<form id="webapicall" method="post">/);
+    assert.match(html, /<textarea id="webapirequest" name="request" required rows="18">\{\n\t&#34;From&#34;: \[/);
+    assert.match(html, /<textarea id="webapiresponse" rows="18" readonly>/);
     const raw = await (await env.fetch("/webapi/v0/MessageRawGet")).text();
-    assert.match(raw, /<p>Method has a non-JSON response.<\/p>/);
-    assert.doesNotMatch(raw, /webapiresponse"/);
+    assert.match(raw, /answers with bytes, not JSON/);
+    assert.doesNotMatch(raw, /id="webapiresponse"/);
   });
 
   it("works in a real browser: Call posts through fetch, byte methods post natively", { skip: !existsSync(chromiumPath) && "no chromium" }, async () => {
