@@ -5,3 +5,4 @@
  */
 export { startApp, version, type AppOverrides, type RunningApp } from "./start.js";
 export { createDkimProvider, importDataDirDkimKeys, dkimCacheTtlMs, type DkimProvider } from "./dkim.js";
+export { checkServeConfig, loadServeConfig } from "./config-check.js";

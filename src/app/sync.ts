@@ -19,7 +19,7 @@ export async function syncConfigAccounts(db: Db, config: Config, webhooks: Pick<
   const hashes = new Map<string, string>();
   for (const a of config.accounts) {
     if (!a.passwordFile) continue;
-    const password = readFileSync(a.passwordFile, "utf8").trim();
+    const password = readPasswordFile(a.name, a.passwordFile);
     const cur = await getAccountByName(db, a.name);
     if (cur?.passwordHash && (await verifyPassword(password, cur.passwordHash))) continue; // unchanged
     hashes.set(a.name, await hashPassword(password));
@@ -52,4 +52,13 @@ export async function syncConfigAccounts(db: Db, config: Config, webhooks: Pick<
     }
   });
   for (const [file, s] of secrets) writeGeneratedSecrets(file, s ?? [], log);
+}
+
+/** Reads a passwordFile; the error names the account and the file (checked at load, so only a race). */
+function readPasswordFile(account: string, file: string): string {
+  try {
+    return readFileSync(file, "utf8").trim();
+  } catch (err) {
+    throw new Error(`reading the passwordFile ${file} of account ${account}: ${(err as Error).message}`, { cause: err });
+  }
 }

@@ -19,7 +19,8 @@ export function renderConfigExample(): string {
   const js = z.toJSONSchema(configSchema, { io: "input", unrepresentable: "any" }) as JsonSchema;
   const out: string[] = [
     "# Postwire configuration. Generated from src/config/schema.ts by `npm run config:example`;",
-    "# do not edit by hand. Every field is optional: the value shown is the default.",
+    "# do not edit by hand. Every field is optional: the value shown is the default. Unknown keys are",
+    "# refused; `postwire config check FILE` lists every problem (serve runs the same check at start).",
     "",
   ];
   renderObject(js, 0, out);

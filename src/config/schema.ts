@@ -45,8 +45,10 @@ const accountSchema = z.object({
   passwordFile: z
     .string()
     .default("")
-    .describe("File holding the account's password (trimmed); the password itself never goes in this file."),
-  addresses: z.array(z.string()).default([]).describe("Email addresses delivered to this account; the first is the login."),
+    .describe(
+      "File holding the account's password (trimmed). Set: the configuration owns the password, applied at every start (edit the file and restart to change it; `postwire account passwd` refuses the account). Empty: `postwire account add|passwd` set it and serve never changes it (docs/administration.md).",
+    ),
+  addresses: z.array(z.string()).default([]).describe("Email addresses delivered to this account; the first is the login. Each must be in one of the domains."),
   fromIdLoginAddresses: z
     .array(z.string())
     .default([])
@@ -68,7 +70,9 @@ const accountSchema = z.object({
   webhookSecretFile: z
     .string()
     .default("")
-    .describe("File holding the whsec_ signing secret(s), one per line, newest first; generated when empty."),
+    .describe(
+      "File holding the whsec_ signing secret(s), one per line, newest first. A missing file, or one without a secret, gets the account's secret written to it at start (generated once and kept in the database, so every process signs with it). Empty: the secret is generated in the database only (webapi WebhookConfigGet shows it).",
+    ),
 });
 
 const domainSchema = z.object({
@@ -97,7 +101,7 @@ export const configSchema = z.object({
       url: z
         .string()
         .default("")
-        .describe("PostgreSQL URL (postgres://...). Empty: embedded PGlite in dataDir. DATABASE_URL overrides it."),
+        .describe("PostgreSQL URL (postgres:// or postgresql:// only). Empty: embedded PGlite in dataDir. DATABASE_URL overrides it."),
       poolSize: z.number().int().min(1).max(200).default(10).describe("PostgreSQL connections per process."),
     })
     .prefault({})

@@ -25,6 +25,7 @@ export type {
   WebhookTestResult,
 } from "./methods.js";
 export { readSecretFile } from "./secret-file.js";
+export { webhookUrlProblem, parseAllowEntry, type DestinationPolicy } from "./ssrf.js";
 export { webhookJobKind } from "./outbox.js";
 export { MAX_ATTEMPTS, parseRetryAfter } from "./retry-after.js";
 export { generateSecret, parseSecret, signatureHeader, verifySignature, SECRET_PREFIX } from "./sign.js";

@@ -186,3 +186,17 @@ export function createDestinationGuard(opts: { policy?: DestinationPolicy; resol
     },
   };
 }
+
+/**
+ * The configuration-time check of a webhook URL, the same one serve applies when it syncs the
+ * config file (scheme, credentials, literal internal addresses, `localhost` names): `config
+ * check` calls it so it never accepts a URL that serve refuses. Returns the refusal or null.
+ */
+export function webhookUrlProblem(url: string, policy: DestinationPolicy): string | null {
+  try {
+    createDestinationGuard({ policy, resolve: async () => [] }).checkUrl(url);
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}

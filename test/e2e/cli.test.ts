@@ -104,9 +104,75 @@ describe("account add and account passwd", () => {
 
   it("account add refuses a name the config file declares with a passwordFile", async () => {
     const cfg = join(dir, "c.yaml");
-    writeFileSync(cfg, `dataDir: ${join(dir, "data")}\naccounts:\n  - name: eve\n    passwordFile: ${join(dir, "pw1")}\n    addresses: [eve@example.test]\n`);
+    writeFileSync(cfg, `dataDir: ${join(dir, "data")}\ndomains: [{name: example.test}]\naccounts:\n  - name: eve\n    passwordFile: ${join(dir, "pw1")}\n    addresses: [eve@example.test]\n`);
     const r = await postwire(["account", "add", "eve", "eve@example.test", "--config", cfg, "--password-file", join(dir, "pw2")], { env });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /account eve is declared in .*c\.yaml with passwordFile .*pw1; serve creates it and sets that password/);
+  });
+});
+
+describe("config check and serve on a bad file", () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "postwire-cli-config-"));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const bad = (d: string) =>
+    [
+      "database: {url: 'mysql://root@db/x'}",
+      "domains: [{name: example.test}]",
+      "accounts:",
+      "  - name: alice",
+      "    adresses: [alice@example.test]",
+      "    addresses: [alice@elsewhere.test, 'not an address']",
+      `    passwordFile: ${join(d, "missing-password")}`,
+      `    webhookSecretFile: ${join(d, "nofolder", "secret")}`,
+      "    incomingWebhook: {url: 'http://127.0.0.1:9/in'}",
+      "",
+    ].join("\n");
+  const expected = [
+    "accounts.0.adresses: unknown key (did you mean accounts.0.addresses?)",
+    "database.url: must be a postgres:// or postgresql:// URL, got mysql://...",
+    "accounts.0.addresses.0: the domain of alice@elsewhere.test is not in domains (add elsewhere.test there)",
+    'accounts.0.addresses.1: "not an address" is not an email address',
+    "accounts.0.passwordFile: file",
+    "accounts.0.webhookSecretFile:",
+    "accounts.0.incomingWebhook.url: webhook destination 127.0.0.1 refused: 127.0.0.1 is loopback (serve refuses it",
+  ];
+
+  it("config check lists every problem with its path and exits 1", async () => {
+    const file = join(dir, "bad.yaml");
+    writeFileSync(file, bad(dir));
+    const r = await postwire(["config", "check", file]);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, "");
+    assert.match(r.stderr, new RegExp(`^postwire: ${file}: 7 problems:\\n`));
+    for (const e of expected) assert.ok(r.stderr.includes(`\n  ${e}`), `${e} in:\n${r.stderr}`);
+  });
+
+  it("serve refuses the same file before starting anything, with the same list (no bare ENOENT)", async () => {
+    const file = join(dir, "bad.yaml");
+    writeFileSync(file, bad(dir));
+    const r = await postwire(["serve", "--config", file]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /invalid configuration \(7 problems\)/);
+    for (const e of expected) assert.ok(r.stderr.includes(e), e);
+    assert.doesNotMatch(r.stderr, /^postwire: ENOENT/m);
+    const missing = await postwire(["serve", "--config", join(dir, "nope.yaml")]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /^postwire: .*nope\.yaml: invalid configuration \(1 problem\):\n  reading config file: ENOENT: no such file or directory, open '.*nope\.yaml'\n$/);
+  });
+
+  it("config check accepts the generated example and a correct file (exit 0)", async () => {
+    const example = new URL("../../config.example.yaml", import.meta.url).pathname;
+    const r = await postwire(["config", "check", example]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `${example}: ok\n`);
+    const pw = join(dir, "pw");
+    writeFileSync(pw, "a-good-password\n");
+    const good = join(dir, "good.yaml");
+    writeFileSync(good, `domains: [{name: example.test}]\naccounts:\n  - name: a\n    addresses: [a@example.test]\n    passwordFile: ${pw}\n    webhookSecretFile: ${join(dir, "a.whsec")}\n    incomingWebhook: {url: 'https://hooks.example.com/in'}\n`);
+    assert.equal((await postwire(["config", "check", good])).code, 0);
   });
 });
