@@ -9,6 +9,7 @@ import { resolveAddressRules } from "./addresses.js";
 import { EventStreamError } from "./errors.js";
 import { parseKinds, splitList, type StreamFilter } from "./filter.js";
 import type { ResolveLogin } from "./login.js";
+import { parseInclude, type Include } from "./include.js";
 import { snapshotTail } from "./position.js";
 import { currentSnapshot } from "./queries.js";
 import { lookupEventToken, normalizeIp, type EventTokenGrant } from "./tokens.js";
@@ -17,7 +18,7 @@ import { lookupEventToken, normalizeIp, type EventTokenGrant } from "./tokens.js
 export type Principal = { accountId: number; token: EventTokenGrant | null };
 
 /** What a connection subscribes to; `backfillThrough`: see Subscriber. */
-export type Subscription = { filter: StreamFilter; addresses: string[]; since: Cursor | null; backfillThrough: Cursor | null };
+export type Subscription = { filter: StreamFilter; addresses: string[]; since: Cursor | null; backfillThrough: Cursor | null; include: Include | null };
 
 type AuthDeps = { db: DbOrTx; clock: Clock; limiter: AuthLimiter; resolveLogin: ResolveLogin };
 
@@ -98,6 +99,7 @@ export async function resolveSubscription(db: DbOrTx, p: Principal, url: URL, no
     addresses: rules ? rules.map((r) => r.address) : await accountAddresses(db, p.accountId),
     since: since ?? backfill,
     backfillThrough: backfill ? snapshotTail(await currentSnapshot(db)) : null,
+    include: parseInclude(splitList(q.get("include"))),
   };
 }
 

@@ -3,6 +3,7 @@ import type { Database } from "../db/index.js";
 import type { Cursor, EventLog } from "../events/index.js";
 import { compareCursor, laterCursor, snapshotTail } from "./position.js";
 import { currentSnapshot } from "./queries.js";
+import { prepareIncludes } from "./include.js";
 import type { PushGate } from "./push-gate.js";
 import { offer, replay, toStreamEvent, type OfferResult, type StreamEvent, type Subscriber } from "./subscriber.js";
 
@@ -128,6 +129,7 @@ export function createHub(
           const page = await eventLog.read({ accountId: feed.accountId, after: feed.head, limit: o.pageSize });
           const evs = page.map(toStreamEvent);
           await gate.prepare(evs, feed.live);
+          await prepareIncludes(db, feed.accountId, evs, feed.live);
           for (const ev of evs) fanOut(feed, ev);
           if (page.length < o.pageSize || closed) break;
         }
@@ -202,6 +204,7 @@ export function createHub(
       const page = await eventLog.read({ accountId: feed.accountId, after: sub.cursor, limit: o.pageSize });
       const evs = page.map(toStreamEvent);
       await gate.prepare(evs, [sub], sub);
+      await prepareIncludes(db, feed.accountId, evs, [sub]);
       for (const ev of evs) {
         const sent = () => {
           counters.framesSent++;

@@ -165,6 +165,7 @@ export function createEventStream(deps: EventStreamDeps): EventStream {
       closed: false,
       alive: true,
       backfillThrough: sub instanceof EventStreamError ? null : sub.backfillThrough,
+      include: sub instanceof EventStreamError ? null : sub.include,
       gone: new Promise<void>((r) => (gone = r)),
       lastWrite: null,
     };

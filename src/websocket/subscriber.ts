@@ -3,6 +3,7 @@ import { decodeCursor, type Cursor, type LoggedEvent } from "../events/index.js"
 import { eventJson } from "./frame.js";
 import { matchesFilter, type StreamFilter } from "./filter.js";
 import { compareCursor } from "./position.js";
+import { frameFor, type Include } from "./include.js";
 import { pushAllowed, type PushDecision } from "./push-gate.js";
 import { parsePushPayload } from "../push/index.js";
 
@@ -20,6 +21,8 @@ export type Subscriber = {
    * this position it is sent only pushes still undelivered (no mail events). Null otherwise.
    */
   backfillThrough: Cursor | null;
+  /** Adds the raw message and/or its header list to incoming frames (`include=`); null: plain frames. */
+  include: Include | null;
   /** Receives from the account's shared reader (false while replaying). */
   live: boolean;
   /** No more frames: closing, cut off or gone. */
@@ -33,11 +36,23 @@ export type Subscriber = {
 };
 
 /** An event decoded once per read and shared by every subscriber it is offered to. */
-export type StreamEvent = { pos: Cursor; kind: string; address: string; frame: Buffer; topic?: string; push?: PushDecision };
+export type StreamEvent = {
+  pos: Cursor;
+  kind: string;
+  address: string;
+  frame: Buffer;
+  topic?: string;
+  push?: PushDecision;
+  /** The stored message (incoming), for `include=` subscribers: loaded once per event; null when gone. */
+  messageId?: number | null;
+  stored?: Buffer | null;
+  /** Frames with Raw/Headers, built once per variant. */
+  variants?: Map<string, Buffer>;
+};
 
 /** Builds the shared form of a logged event (its frame bytes are built once). */
 export function toStreamEvent(ev: LoggedEvent): StreamEvent {
-  const out: StreamEvent = { pos: decodeCursor(ev.cursor), kind: ev.kind, address: ev.address, frame: Buffer.from(eventJson(ev)) };
+  const out: StreamEvent = { pos: decodeCursor(ev.cursor), kind: ev.kind, address: ev.address, frame: Buffer.from(eventJson(ev)), messageId: ev.messageId ?? null };
   if (ev.kind === "push") {
     const ref = parsePushPayload(ev.payload);
     out.topic = ref.topic;
@@ -61,10 +76,11 @@ export function offer(sub: Subscriber, ev: StreamEvent, cap: number): OfferResul
     sub.cursor = ev.pos;
     return "skipped";
   }
+  const frame = frameFor(sub, ev);
   const buffered = sub.ws.bufferedAmount;
-  if (buffered > 0 && buffered + ev.frame.length > cap) return "overflow";
+  if (buffered > 0 && buffered + frame.length > cap) return "overflow";
   sub.cursor = ev.pos;
-  sub.ws.send(ev.frame, { binary: false });
+  sub.ws.send(frame, { binary: false });
   return "sent";
 }
 
@@ -80,12 +96,13 @@ export async function replay(sub: Subscriber, ev: StreamEvent, cap: number, sent
     sub.cursor = ev.pos;
     return true;
   }
-  if (sub.lastWrite && sub.ws.bufferedAmount > 0 && sub.ws.bufferedAmount + ev.frame.length > cap) {
+  const frame = frameFor(sub, ev);
+  if (sub.lastWrite && sub.ws.bufferedAmount > 0 && sub.ws.bufferedAmount + frame.length > cap) {
     await Promise.race([sub.lastWrite, sub.gone]); // frames are written in order: all before it are out too
   }
   if (sub.closed) return false;
   sub.cursor = ev.pos;
-  sub.lastWrite = new Promise<void>((resolve) => sub.ws.send(ev.frame, { binary: false }, () => resolve()));
+  sub.lastWrite = new Promise<void>((resolve) => sub.ws.send(frame, { binary: false }, () => resolve()));
   sent?.();
   return true;
 }
