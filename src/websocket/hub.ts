@@ -3,6 +3,7 @@ import type { Database } from "../db/index.js";
 import type { Cursor, EventLog } from "../events/index.js";
 import { compareCursor, laterCursor, snapshotTail } from "./position.js";
 import { currentSnapshot } from "./queries.js";
+import { matchesFilter } from "./filter.js";
 import { prepareIncludes } from "./include.js";
 import type { PushGate } from "./push-gate.js";
 import { offer, replay, toStreamEvent, type OfferResult, type StreamEvent, type Subscriber } from "./subscriber.js";
@@ -216,7 +217,12 @@ export function createHub(
       if (page.length < o.pageSize) {
         // A short page returned every event of transactions that ended before the snapshot.
         sub.cursor = laterCursor(sub.cursor, snapshotTail(snap));
-        if (compareCursor(sub.cursor, feed.head) < 0 && compareCursor(feed.recentFrom, sub.cursor) <= 0) {
+        // What the reader prepared for its live subscribers only (a push's claim and backfill
+        // state, an incoming message's stored copy for include=) is read again for this one.
+        const ownRead = feed.recent.some(
+          (ev) => compareCursor(ev.pos, sub.cursor) > 0 && matchesFilter(sub.filter, ev) && (ev.push !== undefined || (sub.include !== null && ev.kind === "incoming" && ev.stored === undefined)),
+        );
+        if (!ownRead && compareCursor(sub.cursor, feed.head) < 0 && compareCursor(feed.recentFrom, sub.cursor) <= 0) {
           // The reader overtook it, by no more than what it keeps: hand over the difference now.
           counters.handovers++;
           for (const ev of feed.recent) if (offerOrCut(sub, ev) === "overflow") return;
