@@ -16,8 +16,9 @@ import send from "./workloads/send.js";
 import queueClaim from "./workloads/queue-claim.js";
 import rss from "./workloads/rss.js";
 import obsCost from "./workloads/obs-cost.js";
+import push from "./workloads/push.js";
 
-const WORKLOADS: Workload[] = [smtpAccept, latency, webhooks, send, queueClaim, rss, obsCost];
+const WORKLOADS: Workload[] = [smtpAccept, latency, webhooks, send, queueClaim, rss, obsCost, push];
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 function usage(): never {
