@@ -52,7 +52,7 @@ async function commitData(deps: InboundDeps, kind: ListenerKind, raw: Buffer, se
     const mid = messageIdOf(raw);
     for (const r of rcpts) await simulated(deps, "data", r, mid || st.messageKey);
   }
-  const received = receivedField({ session, ip: st.ip, hostname: deps.hostname, recipients: rcpts, now: deps.clock.now() });
+  const received = receivedField({ kind, session, ip: st.ip, hostname: deps.hostname, recipients: rcpts, now: deps.clock.now() });
   try {
     if (kind === "mx") {
       const ids = await acceptIncoming(deps, {

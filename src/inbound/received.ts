@@ -1,5 +1,7 @@
 import { isIPv6 } from "node:net";
 import type { SMTPServerSession } from "smtp-server";
+import { formatReceived } from "../smtp/index.js";
+import type { ListenerKind } from "./types.js";
 
 /** The TLS facts smtp-server keeps for an encrypted session (node's `getCipher()`). */
 type Cipher = { version?: string; standardName?: string; name?: string };
@@ -13,8 +15,7 @@ const literalSyntax = /^\[(?:IPv6:[0-9A-Fa-f:.]+|[0-9.]+)\]$/;
  * for an authenticated client; UTF8SMTP for an SMTPUTF8 transaction; plain SMTP after HELO.
  */
 export function receivedProtocol(session: SMTPServerSession): string {
-  const ehlo = session.openingCommand !== "HELO";
-  if (!ehlo) return "SMTP";
+  if (session.openingCommand === "HELO") return "SMTP";
   const base = session.envelope?.smtpUtf8 ? "UTF8SMTP" : "ESMTP";
   return base + (session.secure ? "S" : "") + (session.user ? "A" : "");
 }
@@ -24,28 +25,40 @@ function addressLiteral(ip: string): string {
   return isIPv6(ip) ? `[IPv6:${ip}]` : `[${ip}]`;
 }
 
-/** RFC 5322 §3.3 date-time in UTC, e.g. `Sun, 06 Dec 2026 04:04:01 +0000`. */
-export function rfc5322Date(ms: number): string {
-  return new Date(ms).toUTCString().replace("GMT", "+0000");
-}
-
 /**
  * The `Received:` trace field (RFC 5321 §4.4) we put on top of every message accepted on an SMTP
- * listener, with CRLF: who connected (its EHLO name when that is a valid domain or address
- * literal, always its IP), our host name, the protocol with the TLS version and cipher in a
- * comment, the session id (it is in the logs too), the recipient when there is exactly one (more
- * would tell each recipient of the others), and the time. Folded so no line is long.
+ * listener, with CRLF: on the MX who connected (its EHLO name when that is a valid domain or
+ * address literal, always its IP); on submission our own name instead, so recipients do not learn
+ * the sender's address (mox does the same); then our host name, the protocol with the TLS
+ * version and cipher in a comment, the session id (it is in the logs too), the recipient when
+ * there is exactly one (more would tell each recipient of the others), and the time.
  */
-export function receivedField(o: { session: SMTPServerSession; ip: string; hostname: string; recipients: string[]; now: number }): string {
+export function receivedField(o: {
+  kind: ListenerKind;
+  session: SMTPServerSession;
+  ip: string;
+  hostname: string;
+  recipients: string[];
+  now: number;
+}): string {
   const { session } = o;
-  const ip = addressLiteral(o.ip || "0.0.0.0");
-  const helo = session.hostNameAppearsAs ?? "";
-  const from = domainSyntax.test(helo) || literalSyntax.test(helo) ? `${helo} (${ip})` : `${ip} (${ip})`;
+  let from = o.hostname;
+  if (o.kind === "mx") {
+    const ip = addressLiteral(o.ip || "0.0.0.0");
+    const helo = session.hostNameAppearsAs ?? "";
+    from = domainSyntax.test(helo) || literalSyntax.test(helo) ? `${helo} (${ip})` : `${ip} (${ip})`;
+  }
   const cipher = (session as { tlsOptions?: Cipher | false }).tlsOptions;
-  const tls = session.secure && cipher ? ` (${[cipher.version, cipher.standardName ?? cipher.name].filter(Boolean).join(" ")})` : "";
-  const id = String(session.id ?? "").replace(/[^A-Za-z0-9._-]/g, "");
-  const rcpt = o.recipients.length === 1 ? `\r\n\tfor <${o.recipients[0]}>` : "";
-  return `Received: from ${from}\r\n\tby ${o.hostname} with ${receivedProtocol(session)}${tls}${id ? ` id ${id}` : ""}${rcpt};\r\n\t${rfc5322Date(o.now)}\r\n`;
+  const tls = session.secure && cipher ? [cipher.version, cipher.standardName ?? cipher.name].filter(Boolean).join(" ") : "";
+  return formatReceived({
+    from,
+    by: o.hostname,
+    with: receivedProtocol(session),
+    tls,
+    id: String(session.id ?? "").replace(/[^A-Za-z0-9._-]/g, ""),
+    for: o.recipients.length === 1 ? o.recipients[0] : undefined,
+    date: o.now,
+  });
 }
 
 /**

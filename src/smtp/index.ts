@@ -16,6 +16,7 @@ export {
   type SmtpReply,
   type SmtpReplyName,
 } from "./reply.js";
+export { formatReceived, rfc5322Date, type ReceivedClauses } from "./received.js";
 export {
   parseAddress,
   parseDomain,

@@ -92,7 +92,7 @@ describe("Received, Return-Path and Delivered-To", () => {
     assert.match(await stored("alice", "trace helo"), /\r\nReceived: from \[127\.0\.0\.1\] \(\[127\.0\.0\.1\]\)\r\n\tby mx\.example\.test with SMTP id /);
   });
 
-  it("submission after STARTTLS and AUTH: relayed mail carries our Received with ESMTPSA on top", async () => {
+  it("submission after STARTTLS and AUTH: relayed mail carries our Received with ESMTPSA on top, without the client's address", async () => {
     const before = relay.transactions.length;
     const message = "From: alice@example.test\r\nTo: someone@nodns.invalid\r\nSubject: trace relay\r\nMessage-ID: <tr-1@example.test>\r\nDate: Sun, 06 Dec 2026 04:00:00 +0000\r\n\r\nrelayed\r\n";
     const r = await smtplibSend({
@@ -112,11 +112,33 @@ describe("Received, Return-Path and Delivered-To", () => {
     assert.match(
       data.slice(start),
       new RegExp(
-        String.raw`^Received: from client\.example \(\[127\.0\.0\.1\]\)\r\n\tby mx\.example\.test with ESMTPSA \(TLSv1\.[23] TLS_\w+\) id [\w.-]+\r\n\tfor <someone@nodns\.invalid>;\r\n\t${date}\r\n` +
+        String.raw`^Received: from mx\.example\.test\r\n\tby mx\.example\.test with ESMTPSA \(TLSv1\.[23] TLS_\w+\) id [\w.-]+\r\n\tfor <someone@nodns\.invalid>;\r\n\t${date}\r\n` +
           "From: alice@example.test\r\n",
       ),
     );
     assert.ok(data.endsWith(message));
     assert.doesNotMatch(data.slice(0, start), /^Received:/m, "nothing but a signature above our Received");
+    assert.doesNotMatch(data, /127\.0\.0\.1/, "the submitter's address is not told to recipients");
+  });
+
+  it("webapi Send: the queued copy carries our Received (our name, an id, the single recipient)", async () => {
+    const send = async (to: string[], subject: string) => {
+      const r = await fetch(`http://127.0.0.1:${app.ports.http}/webapi/v0/Send`, {
+        method: "POST",
+        headers: { authorization: "Basic " + Buffer.from(`alice@example.test:${testPassword}`).toString("base64"), "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ request: JSON.stringify({ To: to.map((Address) => ({ Address })), Subject: subject, Text: "hi\n" }) }),
+      });
+      assert.equal(r.status, 200, await r.text());
+    };
+    const before = relay.transactions.length;
+    await send(["one@nodns.invalid"], "trace webapi one");
+    await send(["two@nodns.invalid", "three@nodns.invalid"], "trace webapi two");
+    const deadline = Date.now() + 20_000;
+    while (relay.transactions.length < before + 2 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+    const got = relay.transactions.slice(before).map((t) => t.data.toString("latin1"));
+    const one = got.find((d) => d.includes("trace webapi one")) ?? "";
+    const two = got.find((d) => d.includes("trace webapi two")) ?? "";
+    assert.match(one, new RegExp(String.raw`(?:^|\r\n)Received: from mx\.example\.test\r\n\tby mx\.example\.test id [\w-]+\r\n\tfor <one@nodns\.invalid>;\r\n\t${date}\r\n`));
+    assert.match(two, new RegExp(String.raw`(?:^|\r\n)Received: from mx\.example\.test\r\n\tby mx\.example\.test id [\w-]+;\r\n\t${date}\r\n`));
   });
 });

@@ -3,7 +3,8 @@
  * domainDisabled/badFrom, noRecipients, send limits, composition, FutureRelease), then one
  * transaction that queues a message per recipient (To, CC, BCC order) and stores the Sent copy.
  */
-import { formatAddress, parseAddress, type EmailAddress } from "../../smtp/index.js";
+import { randomBytes } from "node:crypto";
+import { formatAddress, formatReceived, parseAddress, type EmailAddress } from "../../smtp/index.js";
 import { findAddressOwner, findMailbox, insertMessage } from "../../store/index.js";
 import { parseMessage } from "../../message/index.js";
 import { defaultMaxMessageSize, type ApiDeps } from "../deps.js";
@@ -85,6 +86,16 @@ export function sendRoutes(deps: ApiDeps): ApiMethod[] {
     if (futureRelease && futureRelease.getTime() - deps.clock.now() > maxFutureReleaseMs) {
       throw new ApiError("user", "scheduling delivery: date/time can not be further than 1440h0m0s in the future");
     }
+    // The queued copy gets our Received field, as mox's Send writes it: our own name (the
+    // client's address is not told to recipients), an id, the recipient when there is one.
+    const received = formatReceived({
+      from: deps.hostname,
+      by: deps.hostname,
+      id: randomBytes(9).toString("base64url"),
+      for: recipients.length === 1 ? recipients[0] : undefined,
+      date: deps.clock.now(),
+    });
+    const queued = Buffer.concat([Buffer.from(received), composed.raw]);
     // Parse the Sent copy before the transaction: no slow work while holding it.
     const sent = req.SaveSent ? sentCopy(composed, req, from, settings) : null;
     const sentParsed = sent ? await parseRaw(sent) : null;
@@ -99,7 +110,7 @@ export function sendRoutes(deps: ApiDeps): ApiMethod[] {
         loginAddress: call.loginAddress,
         from: formatAddress(fromAddr),
         recipients,
-        raw: composed.raw,
+        raw: queued,
         messageId: composed.messageId,
         subject: req.Subject,
         extra: { ...req.Extra },
