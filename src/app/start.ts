@@ -205,6 +205,8 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
             sessionKey: uiSessionKey(config.dataDir),
             sessionLifetimeMs: durationMs(config.ui.sessionLifetime),
             openAccount: o.uiOpenAccount,
+            queue: delivery.admin,
+            webhooks: webhooks.methods,
             mintEventToken: async (accountId, origin, sourceIp) =>
               (await createEventToken({ db: database.db, clock }, accountId, { addresses: [], kinds: [], origin, sourceIp, validSeconds: 3600 })).token,
           })

@@ -12,6 +12,7 @@ import { h } from "./html.js";
 import { page } from "./layout.js";
 import { login, loginPage, logout } from "./login.js";
 import { mailRoutes } from "./mail-routes.js";
+import { outgoingRoutes } from "./outgoing-routes.js";
 
 /** Largest form body a UI POST may have (selections of ids, a login). */
 const maxFormBytes = 256 * 1024;
@@ -73,5 +74,6 @@ export function createUi(deps: UiDeps): Hono<Env> {
 
   app.post("/ui/logout", (c) => logout(c));
   mailRoutes(app, deps, notFound);
+  outgoingRoutes(app, deps, notFound);
   return app;
 }

@@ -65,6 +65,12 @@ table.headers th { text-align: left; vertical-align: top; width: 12em; padding: 
 table.headers td { padding: 3px 0; overflow-wrap: anywhere; font-family: ui-monospace, monospace; }
 table.headers tr { border-bottom: 1px solid var(--line); }
 ul.attachments { padding-left: 18px; } img.preview { max-width: min(100%, 480px); max-height: 320px; margin: 6px 0; border: 1px solid var(--line); }
+header.top nav.sections { font-weight: 600; }
+table.list th { width: auto; } table.list td { font-family: inherit; padding: 4px 8px 4px 0; }
+.state { padding: 0 6px; border-radius: 8px; background: var(--soft); font-size: 13px; }
+.state-delivered { background: #e3f6e8; } .state-failed, .state-canceled, .state-suppressed { background: #fde8e6; } .state-delayed { background: #fff4e5; }
+ol.timeline { padding-left: 20px; } ol.timeline li { margin: 6px 0; } ol.timeline li.ok::marker { color: #1a7f37; } ol.timeline li.bad::marker { color: var(--danger); }
+.filters label { display: inline-flex; gap: 4px; align-items: center; } select { font: inherit; padding: 4px; }
 textarea { width: 100%; font: 13px ui-monospace, monospace; padding: 8px; border: 1px solid var(--line); border-radius: 6px; }
 ul.methods { padding-left: 18px; } ul.methods li { margin: 3px 0; }
 @media (max-width: 640px) {

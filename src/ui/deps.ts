@@ -5,6 +5,8 @@ import type { Logger } from "pino";
 import type { AuthLimiter } from "../auth/index.js";
 import type { Clock } from "../clock/index.js";
 import type { Database } from "../db/index.js";
+import type { QueueAdmin } from "../delivery/index.js";
+import type { WebhookMethods } from "../webhooks/index.js";
 import type { ParseResult } from "../message/index.js";
 
 /** Dependencies of {@link createUi}. */
@@ -30,6 +32,10 @@ export type UiDeps = {
   mintEventToken(accountId: number, origin: string, sourceIp: string): Promise<string>;
   /** Parses a message whose stored parse is missing. */
   parse?: (raw: Buffer) => Promise<ParseResult>;
+  /** The outgoing queue (Outgoing screens: list, timeline, retry now, cancel). */
+  queue?: Pick<QueueAdmin, "list" | "retryNow" | "drop">;
+  /** The webhook log (per message, log, redeliver, test event). */
+  webhooks?: WebhookMethods;
   /** Postwire version, shown in the footer. */
   version: string;
 };

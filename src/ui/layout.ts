@@ -15,6 +15,8 @@ export type Shell = {
   /** Mailboxes for the navigation. */
   mailboxes?: { id: number; name: string; unread: number; current: boolean }[];
   version: string;
+  /** Which top-level screen is shown (marked in the header). */
+  section?: "mail" | "outgoing" | "webhooks";
   /** Extra attributes for <body> (data-* read by the script). */
   bodyData?: Record<string, string>;
 };
@@ -36,6 +38,7 @@ ${s.csrf ? h`<meta name="postwire-csrf" content="${s.csrf}">` : ""}
 <a class="skip" href="#main">Skip to content</a>
 <header class="top">
   <a class="brand" href="/">Postwire</a>
+  ${s.account ? sections(s.section ?? "mail") : ""}
   ${s.mailboxes ? nav(s.mailboxes) : ""}
   <span class="spacer"></span>
   ${s.account ? h`<span class="who">${s.account}</span>` : ""}
@@ -46,6 +49,12 @@ ${s.csrf ? h`<meta name="postwire-csrf" content="${s.csrf}">` : ""}
 <footer>Postwire ${s.version}</footer>
 </body>
 </html>`}`;
+}
+
+function sections(current: NonNullable<Shell["section"]>): Html {
+  const link = (id: NonNullable<Shell["section"]>, href: string, label: string) =>
+    h`<a href="${href}"${id === current ? h` aria-current="page"` : ""}>${label}</a>`;
+  return h`<nav class="sections" aria-label="Sections">${link("mail", "/", "Mail")}${link("outgoing", "/ui/outgoing", "Outgoing")}${link("webhooks", "/ui/webhooks", "Webhooks")}</nav>`;
 }
 
 function nav(mailboxes: NonNullable<Shell["mailboxes"]>): Html {
