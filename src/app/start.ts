@@ -202,7 +202,7 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
             clock,
             limiter: reportingLimiter(limiter, "ui", log, metrics),
             version,
-            sessionKey: uiSessionKey(config.dataDir),
+            sessionKey: await uiSessionKey(database, config.dataDir),
             sessionLifetimeMs: durationMs(config.ui.sessionLifetime),
             openAccount: o.uiOpenAccount,
             queue: delivery.admin,

@@ -204,7 +204,7 @@ export const configSchema = z.object({
         .boolean()
         .default(true)
         .describe(
-          "Whether the web interface (inbox, message view) is served at / on the HTTP listener. People log in with an account address and password; the session is a signed cookie (key in <dataDir>/ui-session.key) and every change is checked against a per-session CSRF token.",
+          "Whether the web interface (inbox, message view) is served at / on the HTTP listener. People log in with an account address and password; the session is a signed cookie (its key is made once in the database, shared by every process) and every change is checked against a per-session CSRF token.",
         ),
       sessionLifetime: duration("12h", "How long a login to the web interface lasts."),
     })

@@ -52,5 +52,6 @@ export {
   type DkimImportResult,
 } from "./dkim-keys.js";
 export { parseSearch, indexPendingMessages, type SearchQuery } from "./search.js";
+export { sharedSecret } from "./shared-secrets.js";
 export { StoreError } from "./errors.js";
 export type { Envelope, MailboxRole, AccountSettings } from "../db/schema/index.js";

@@ -9,3 +9,4 @@ export * from "./sender.js";
 export * from "./dkim.js";
 export * from "./push.js";
 export * from "./search.js";
+export * from "./secrets.js";
