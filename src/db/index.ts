@@ -10,4 +10,5 @@ export { createGroupCommit, observeCommits, sharedGroupCommit, type CommitObserv
 export { checkDatabase, connectionStats, type DatabaseCheck } from "./health.js";
 export { jsonIds, placeholderValue, statement, type Statement } from "./statements.js";
 export { DataDirLockedError, DatabaseOpenError, sqlState } from "./errors.js";
+export { isTransientDbError, retryTransient } from "./retry.js";
 export * as schema from "./schema/index.js";

@@ -8,6 +8,7 @@ import { lockDataDir } from "./lock.js";
 import { startPgliteHost, type PgliteHost } from "./pglite-host.js";
 import { preparePgliteDir } from "./template.js";
 import { runMigrations } from "./migrate.js";
+import { retryTransient } from "./retry.js";
 
 /** The query interface every module uses, the same type on PGlite and PostgreSQL. */
 export type Db = PostgresJsDatabase<typeof schema>;
@@ -33,6 +34,8 @@ export type OpenOptions = {
   poolSize?: number;
   log?: Logger;
   migrate?: boolean;
+  /** How long start-up waits for PostgreSQL to accept connections, in ms (default 60 s). */
+  connectWaitMs?: number;
 };
 
 /** Opens (and migrates) the database: PostgreSQL when a URL is given, else PGlite in the data dir. */
@@ -44,6 +47,8 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
   const one = postgres(url, { max: 1, onnotice: () => {} });
   let lz4 = false;
   try {
+    // A server still starting (a container started alongside, a restart) is waited for.
+    await retryTransient("connecting to the database", () => one`select 1`, { log: opts.log, maxMs: opts.connectWaitMs ?? 60_000 });
     if (opts.migrate !== false) await runMigrations(one, true);
     lz4 = await supportsLz4(one);
   } finally {
@@ -61,7 +66,8 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
     db: drizzle({ client: preparedStatements(sql), schema }),
     sql,
     async listen(channel, onPayload) {
-      const { unlisten } = await sql.listen(channel, onPayload);
+      // postgres-js re-LISTENs by itself after losing its connection; the first one is retried.
+      const { unlisten } = await retryTransient("listening for notifications", () => sql.listen(channel, onPayload), { log: opts.log, maxMs: 30_000 });
       return unlisten;
     },
     async close() {

@@ -9,7 +9,7 @@
 // the schedule until the 12th; a webhook superseded during its POST keeps the late result.
 import type { Logger } from "pino";
 import type { Clock } from "../clock/index.js";
-import { sharedGroupCommit, type Db, type Tx } from "../db/index.js";
+import { retryTransient, sharedGroupCommit, type Db, type Tx } from "../db/index.js";
 import { faultPoint } from "../fault/index.js";
 import type { Metrics } from "../metrics/index.js";
 import { completeJob, completeJobs, rescheduleJobs, type Job, type JobHandler } from "../queue/index.js";
@@ -21,6 +21,9 @@ import { releaseSuccessor } from "./outbox.js";
 import { beginAttempts, endInFlight, lockWebhook, retireWebhooks, setResults, settlePending, undoAttempt, withResult, type Settlement, type StartedAttempt, type WebhookRow } from "./queries.js";
 import { nextAttemptAt } from "./retry-after.js";
 import type { WebhookAttempt } from "../db/schema/index.js";
+
+/** How long a commit of an attempt is retried while the database is unreachable. */
+const recordRetryMs = 30_000;
 
 /** What the handler needs. */
 export type HandlerCtx = {
@@ -83,7 +86,10 @@ export function createWebhookHandler(ctx: HandlerCtx): JobHandler {
 async function deliver(ctx: HandlerCtx, steps: Steps, job: Job, signal: AbortSignal): Promise<void> {
   const start = ctx.clock.now();
   // Committed before the POST.
-  const row = await steps.begin({ jobId: job.id, start: new Date(start) });
+  // Both commits ride out a database restart in process (a few seconds): thrown, the job would
+  // be rescheduled by the runner alone, its webhook's next attempt time left behind, and a POST
+  // already made would keep the "process stopped" placeholder as its result.
+  const row = await retryTransient("counting a webhook attempt", () => steps.begin({ jobId: job.id, start: new Date(start) }), { log: ctx.log, maxMs: recordRetryMs });
   // Superseded, canceled or removed before this attempt, or the POST of a superseded webhook
   // was cut by a crash: nothing to send; the message's next webhook may go.
   if (!row) {
@@ -142,16 +148,19 @@ async function deliver(ctx: HandlerCtx, steps: Steps, job: Job, signal: AbortSig
   if (!result.ok && !result.disable && next === null) {
     ctx.log.warn({ webhook: id, accountId: row.accountId, url: row.url, attempts: attempt, error: done.error }, "webhook failed after its last attempt");
   }
-  // Read before the transaction: on PGlite a query outside it would wait for it.
-  const keepMs = next === null ? await ctx.keepPeriod(row.accountId) : 0;
   const at = new Date(now);
-  const settlement: Settlement | null = result.disable
-    ? null
-    : next !== null
-      ? { id, entry: done, now: at, next: new Date(next) }
-      : { id, entry: done, now: at, status: result.ok ? "delivered" : "failed", keepMs };
+  const record = async () => {
+    // Read before the transaction: on PGlite a query outside it would wait for it.
+    const keepMs = next === null ? await ctx.keepPeriod(row.accountId) : 0;
+    const settlement: Settlement | null = result.disable
+      ? null
+      : next !== null
+        ? { id, entry: done, now: at, next: new Date(next) }
+        : { id, entry: done, now: at, status: result.ok ? "delivered" : "failed", keepMs };
+    return steps.record({ job, id, entry: done, now: at, settlement });
+  };
   // A superseded webhook's successor may go now: the runner looks for it at once.
-  if (await steps.record({ job, id, entry: done, now: at, settlement })) ctx.wake?.();
+  if (await retryTransient("recording a webhook attempt", record, { log: ctx.log, maxMs: recordRetryMs })) ctx.wake?.();
 }
 
 /**
@@ -181,6 +190,11 @@ async function recordLocked(ctx: HandlerCtx, tx: Tx, job: Job, id: number, entry
     await completeJob(tx, job); // removed (account deleted, or keep period 0)
     return false;
   }
+  if (row.status !== "pending" && recordedAlready(row.results, entry)) {
+    // A retried record whose first COMMIT went through although its answer was lost.
+    await completeJob(tx, job);
+    return false;
+  }
   if (row.status !== "pending") {
     // Superseded (or canceled) while the POST ran: keep the result on the retired row.
     const late = { ...entry, error: `${entry.error}${entry.error ? " " : ""}(${row.status})` };
@@ -200,4 +214,9 @@ async function recordLocked(ctx: HandlerCtx, tx: Tx, job: Job, id: number, entry
 async function retire(tx: Tx, job: Job, row: WebhookRow, status: "delivered" | "failed", results: WebhookAttempt[], now: Date): Promise<void> {
   await retireWebhooks(tx, [row.id], { accountId: row.accountId, status, now, results });
   await completeJob(tx, job);
+}
+
+/** True when this very attempt's result is already on the row (same attempt and start). */
+function recordedAlready(results: readonly WebhookAttempt[], entry: WebhookAttempt): boolean {
+  return results.some((r) => r.attempt === entry.attempt && r.start === entry.start && r.durationMs === entry.durationMs && r.code === entry.code && r.error === entry.error);
 }
