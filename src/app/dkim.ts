@@ -24,18 +24,30 @@ export async function createDkimProvider(o: { database: Database; log: Logger; t
   const ttl = o.ttlMs ?? dkimCacheTtlMs;
   let cache: { keys: StoredDkimKeyRow[]; at: number } | null = null;
   let loading: Promise<StoredDkimKeyRow[]> | null = null;
+  // Bumped by every NOTIFY: a load that was already running may have read the table before the
+  // announced commit, so its result is used once but not kept as fresh.
+  let generation = 0;
   const load = () => {
-    const started = Date.now();
+    const started = { at: Date.now(), generation };
     loading ??= listDkimKeys(o.database.db)
-      .then((keys) => {
-        cache = { keys, at: started };
-        return keys;
-      })
+      .then(
+        (keys) => {
+          cache = { keys, at: started.generation === generation ? started.at : 0 };
+          return keys;
+        },
+        (err: unknown) => {
+          // Keep signing with the last keys read rather than send unsigned while the database is away.
+          if (!cache) throw err;
+          o.log.warn({ err }, "reloading dkim keys failed, signing with the previous list");
+          return cache.keys;
+        },
+      )
       .finally(() => (loading = null));
     return loading;
   };
   const unlisten = o.database.listen
     ? await o.database.listen(dkimKeysChannel, () => {
+        generation++;
         cache = null;
       })
     : null;
