@@ -15,10 +15,11 @@ import webhooks from "./workloads/webhooks.js";
 import send from "./workloads/send.js";
 import queueClaim from "./workloads/queue-claim.js";
 import rss from "./workloads/rss.js";
+import search from "./workloads/search.js";
 import obsCost from "./workloads/obs-cost.js";
 import push from "./workloads/push.js";
 
-const WORKLOADS: Workload[] = [smtpAccept, latency, webhooks, send, queueClaim, rss, obsCost, push];
+const WORKLOADS: Workload[] = [smtpAccept, latency, webhooks, send, queueClaim, rss, obsCost, push, search];
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 function usage(): never {

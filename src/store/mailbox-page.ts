@@ -4,7 +4,7 @@
 import { and, desc, eq, lt, gt, sql, type SQL } from "drizzle-orm";
 import { schema, type DbOrTx } from "../db/index.js";
 import type { Envelope } from "../db/schema/index.js";
-import { dropSearchDocuments, indexPendingMessages, searchCondition, type SearchQuery } from "./search.js";
+import { dropSearchDocuments, indexPendingMessages, recentWindow, searchCondition, type SearchQuery } from "./search.js";
 
 const { messages, mailboxes } = schema;
 
@@ -132,13 +132,27 @@ export async function mailboxCounts(db: DbOrTx, accountId: number): Promise<{ id
 /**
  * Searches the account's live messages, newest first: indexes what arrived since the last
  * search, then lists the matches (within one mailbox when `mailboxId` is given and the query
- * names none).
+ * names none). A word search first tests the newest messages one by one (a frequent word fills
+ * the page there at once), and only when that window does not fill the page asks the full-text
+ * index for every match (fast for a rare word, and the page is then complete).
  */
 export async function searchMessages(
   db: DbOrTx,
-  f: Omit<MailboxPageFilter, "where"> & { query: SearchQuery },
+  f: Omit<MailboxPageFilter, "where"> & { query: SearchQuery; recentWindow?: number },
 ): Promise<MailboxRow[]> {
   await indexPendingMessages(db, f.accountId);
-  const { query, ...page } = f;
-  return listMailboxPage(db, { ...page, mailboxId: query.mailbox ? undefined : page.mailboxId, where: searchCondition(f.accountId, query) });
+  const { query, recentWindow: window = recentWindow, ...rest } = f;
+  const page = { ...rest, mailboxId: query.mailbox ? undefined : rest.mailboxId };
+  if (!query.words.some((w) => w.trim())) return listMailboxPage(db, { ...page, where: searchCondition(f.accountId, query) });
+  const [edge] = await db
+    .select({ id: messages.id })
+    .from(messages)
+    .where(and(eq(messages.accountId, f.accountId), f.beforeId !== undefined ? lt(messages.id, f.beforeId) : undefined))
+    .orderBy(desc(messages.id))
+    .offset(window)
+    .limit(1);
+  const probe = searchCondition(f.accountId, query, "probe");
+  const recent = await listMailboxPage(db, { ...page, where: edge ? and(probe, gt(messages.id, edge.id)) : probe });
+  if (!edge || recent.length >= f.limit) return recent;
+  return listMailboxPage(db, { ...page, where: searchCondition(f.accountId, query, "hits") });
 }

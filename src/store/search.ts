@@ -9,6 +9,9 @@ import { StoreError } from "./errors.js";
 
 const { messages, mailboxes, messageSearch } = schema;
 
+/** How many of the newest messages a word search tests one by one before it asks the index. */
+export const recentWindow = 1000;
+
 /** A parsed search query. Every part must match (AND). */
 export type SearchQuery = {
   /** Free words: full-text, each a prefix of a word of the message. */
@@ -72,19 +75,29 @@ function like(s: string): string {
 
 /**
  * The query as conditions on `messages` joined with `mailboxes` (what listMailboxPage reads).
- * Words use the GIN index of message_search; the operators filter the account's rows.
+ * Words match through message_search: all ids from its GIN index (`hits`), or a test of each
+ * candidate's document (`probe`); the operators filter the account's rows.
  */
-export function searchCondition(accountId: number, q: SearchQuery): SQL | undefined {
+export function searchCondition(accountId: number, q: SearchQuery, wordsBy: "hits" | "probe" = "hits"): SQL | undefined {
   const c: SQL[] = [];
   const words = q.words.join(" ").trim();
   if (words) {
     // PostgreSQL splits the words as it split the documents (an address stays one token), then
     // every token becomes a prefix match: 'ship':* finds "shipped".
     const tsq = sql`to_tsquery('simple', regexp_replace(plainto_tsquery('simple', ${words})::text, '''(\\s|$)', ''':*\\1', 'g'))`;
-    c.push(sql`${messages.id} in (select ${messageSearch.messageId} from ${messageSearch} where ${messageSearch.accountId} = ${accountId} and ${messageSearch.document} @@ ${tsq})`);
+    c.push(
+      wordsBy === "hits"
+        ? // The matching ids from the GIN index first (OFFSET 0 keeps PostgreSQL from folding the
+          // subquery into a walk over every message that tests each document).
+          sql`${messages.id} in (select ${messageSearch.messageId} from ${messageSearch} where ${messageSearch.accountId} = ${accountId} and ${messageSearch.document} @@ ${tsq} offset 0)`
+        : // Each candidate message's document tested on its own (for a window of recent messages).
+          sql`exists (select 1 from ${messageSearch} where ${messageSearch.messageId} = ${messages.id} and ${messageSearch.document} @@ ${tsq})`,
+    );
   }
   for (const f of q.from) {
-    c.push(sql`(${messages.msgFrom} || ' ' || coalesce((${messages.parsed}->'From')::text, '') || ' ' || (${messages.envelope}->>'mailFrom')) ilike ${like(f)}`);
+    // The From address and MAIL FROM, kept in their own columns: no body is read. (Display names
+    // are found by plain words.)
+    c.push(sql`(${messages.msgFrom} || ' ' || (${messages.envelope}->>'mailFrom')) ilike ${like(f)}`);
   }
   for (const t of q.to) {
     c.push(sql`((${messages.envelope}->>'rcptTo') || ' ' || coalesce((${messages.parsed}->'To')::text, '') || ' ' || coalesce((${messages.parsed}->'CC')::text, '')) ilike ${like(t)}`);
