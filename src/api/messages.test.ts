@@ -69,7 +69,7 @@ describe("webapi message methods", () => {
       ReplyTo: [],
       MessageID: "<m1@example.org>",
       References: ["<parent@example.org>", "<root@example.org>"],
-      Date: "2025-01-14T08:30:05Z",
+      Date: "2025-01-14T09:30:05+01:00", // the header's zone kept, as mox
       Subject: "report über",
       Text: "hallö world", // QP: soft break joined, trailing space dropped (RFC 2045 §6.7)
       HTML: "",

@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { encodeGoJson, formatGoTime, goZeroTime } from "./go-json.js";
+import { encodeGoJson, formatGoTime, goZeroTime, withZoneOffset } from "./go-json.js";
 import { InvalidPayloadError } from "./errors.js";
 
 describe("formatGoTime", () => {
@@ -17,6 +17,15 @@ describe("formatGoTime", () => {
 
   test("always prints UTC as Z whatever the input offset", () => {
     assert.equal(formatGoTime(new Date("2024-03-27T02:00:00+02:00")), "2024-03-27T00:00:00Z");
+  });
+
+  test("prints a time in the zone it was given with withZoneOffset, as Go keeps a parsed zone", () => {
+    const t = new Date("2024-03-27T00:00:00.250Z");
+    assert.equal(formatGoTime(withZoneOffset(t, 120)), "2024-03-27T02:00:00.25+02:00");
+    assert.equal(formatGoTime(withZoneOffset(t, -330)), "2024-03-26T18:30:00.25-05:30");
+    assert.equal(formatGoTime(withZoneOffset(t, 0)), "2024-03-27T00:00:00.25Z");
+    assert.equal(formatGoTime(withZoneOffset(t, null)), "2024-03-27T00:00:00.25Z");
+    assert.equal(withZoneOffset(t, 120).getTime(), t.getTime(), "the same instant");
   });
 
   test("refuses invalid dates and years Go cannot marshal", () => {

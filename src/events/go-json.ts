@@ -41,22 +41,38 @@ export function goZeroTime(): Date {
   return new Date(GO_ZERO_TIME_MS);
 }
 
+const zoneOffset = Symbol("zoneOffsetMinutes");
+
 /**
- * Formats a time like Go's `time.Time.MarshalJSON` (layout RFC3339Nano) for a UTC time:
- * `2024-03-27T00:00:00Z`, `2024-03-27T00:00:00.5Z`, `2024-03-27T00:00:00.123Z`.
+ * A copy of `date` that {@link formatGoTime} prints in a fixed zone `offsetMinutes` east of UTC,
+ * the way Go keeps the zone a time was parsed with (a message's `Date: ... +0200`). Zero, null
+ * or undefined: UTC.
+ */
+export function withZoneOffset(date: Date, offsetMinutes: number | null | undefined): Date {
+  const d = new Date(date.getTime());
+  if (offsetMinutes) Object.defineProperty(d, zoneOffset, { value: offsetMinutes });
+  return d;
+}
+
+/**
+ * Formats a time like Go's `time.Time.MarshalJSON` (layout RFC3339Nano):
+ * `2024-03-27T00:00:00Z`, `2024-03-27T00:00:00.5Z`, `2024-03-27T02:00:00.123+02:00`.
  * Fractional seconds appear only when non-zero, without trailing zeros (JS has millisecond
- * precision, Go nanoseconds). The zone is always `Z`: mox prints its local offset when the server
- * runs in another zone; both are valid RFC 3339 for the same instant. Go's zero time prints as
- * `0001-01-01T00:00:00Z` (see {@link goZeroTime}).
+ * precision, Go nanoseconds). The zone is `Z` unless the Date carries an offset from
+ * {@link withZoneOffset}: then its local time and that offset, as Go prints a parsed time. Go's
+ * zero time prints as `0001-01-01T00:00:00Z` (see {@link goZeroTime}).
  * @throws RangeError for an invalid Date or a year outside [0, 9999] (Go refuses those too).
  */
 export function formatGoTime(date: Date): string {
   const ms = date.getTime();
   if (Number.isNaN(ms)) throw new RangeError("formatting time: invalid date");
-  const iso = date.toISOString(); // YYYY-MM-DDTHH:mm:ss.sssZ, or ±YYYYYY-… outside 0..9999
+  const offset = (date as { [zoneOffset]?: number })[zoneOffset] ?? 0;
+  const iso = new Date(ms + offset * 60_000).toISOString(); // YYYY-MM-DDTHH:mm:ss.sssZ, or ±YYYYYY-… outside 0..9999
   if (!/^\d{4}-/.test(iso)) throw new RangeError(`formatting time: year outside [0,9999]: ${iso}`);
   const frac = iso.slice(20, 23).replace(/0+$/, "");
-  return `${iso.slice(0, 19)}${frac === "" ? "" : `.${frac}`}Z`;
+  const abs = Math.abs(offset);
+  const zone = offset === 0 ? "Z" : `${offset < 0 ? "-" : "+"}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
+  return `${iso.slice(0, 19)}${frac === "" ? "" : `.${frac}`}${zone}`;
 }
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;

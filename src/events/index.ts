@@ -26,5 +26,5 @@ export {
   type Structure,
   type SerializeOptions,
 } from "./payload.js";
-export { formatGoTime, goZeroTime, encodeGoJson, GO_ZERO_TIME_MS, type GoJson, type GoJsonOptions, type GoStruct } from "./go-json.js";
+export { formatGoTime, withZoneOffset, goZeroTime, encodeGoJson, GO_ZERO_TIME_MS, type GoJson, type GoJsonOptions, type GoStruct } from "./go-json.js";
 export { EXAMPLE_NAMES, examplePayload, exampleBody, exampleText, defaultExampleName, type ExampleName, type ExamplePayload } from "./examples.js";

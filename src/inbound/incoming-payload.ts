@@ -1,5 +1,5 @@
 import type { ParseResult } from "../message/index.js";
-import { serializeIncoming, type Incoming } from "../events/index.js";
+import { serializeIncoming, withZoneOffset, type Incoming } from "../events/index.js";
 
 /** Facts of the stored copy that go into the Incoming payload's Meta. */
 export type IncomingFacts = {
@@ -32,7 +32,7 @@ export function incomingPayload(parsed: ParseResult, f: IncomingFacts, rawSize: 
     MessageID: p?.MessageID ?? "",
     InReplyTo: p?.InReplyTo ?? "",
     References: p?.IncomingReferences ?? [],
-    Date: p?.Date ?? null,
+    Date: p?.Date ? withZoneOffset(p.Date, p.DateOffset) : null, // in the header's zone, as mox
     Text: p?.Text ?? "",
     HTML: p?.HTML ?? "",
     Structure: p?.Structure ?? {

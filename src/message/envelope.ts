@@ -15,6 +15,8 @@ export interface Envelope {
   ReplyTo: NameAddress[];
   Subject: string;
   Date: Date | null;
+  /** The Date header's zone, minutes east of UTC (`+0200` is 120); null without a Date. */
+  DateOffset: number | null;
 }
 
 // Only these fields go to mailparser, so a header with thousands of other fields costs it
@@ -43,6 +45,7 @@ export async function parseEnvelope(raw: Buffer, fields: readonly HeaderField[])
     ReplyTo: addresses(mail.replyTo),
     Subject: mail.subject ?? "",
     Date: parseDate(headerValue(fields, "date")),
+    DateOffset: parseDate(headerValue(fields, "date")) ? dateOffset(headerValue(fields, "date")) : null,
   };
 }
 
@@ -51,6 +54,18 @@ function parseDate(value: string): Date | null {
   if (value === "") return null;
   const d = new Date(value);
   return Number.isNaN(d.getTime()) ? null : d;
+}
+
+// RFC 5322 §3.3 zones, obsolete names included (§4.3); unknown names count as UTC, as Go does.
+const namedZones: Record<string, number> = { UT: 0, GMT: 0, Z: 0, EST: -300, EDT: -240, CST: -360, CDT: -300, MST: -420, MDT: -360, PST: -480, PDT: -420 };
+
+/** The zone of a Date header value in minutes east of UTC (`-0000` and unknown zones: 0). */
+function dateOffset(value: string): number {
+  const v = value.replace(/\([^)]*\)/g, " ").trim();
+  const num = /([+-])(\d{2})(\d{2})$/.exec(v);
+  if (num) return (num[1] === "-" ? -1 : 1) * (Number(num[2]) * 60 + Number(num[3]));
+  const name = /([A-Za-z]+)$/.exec(v)?.[1]?.toUpperCase();
+  return (name && namedZones[name]) || 0;
 }
 
 function withLineEnd(b: Buffer): Buffer {

@@ -39,6 +39,7 @@ export async function parseRaw(raw: Buffer, automatedHint: boolean, limits: Pars
       References: messageGetReferences(fields),
       IncomingReferences: incomingReferences(fields),
       Date: env.Date,
+      DateOffset: env.DateOffset,
       Text: text,
       HTML: html,
       Structure: toStructure(raw, root),

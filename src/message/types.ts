@@ -53,6 +53,8 @@ export interface ParsedMessage {
   IncomingReferences: string[];
   /** Date header, or null when absent or unparsable. */
   Date: Date | null;
+  /** The Date header's zone in minutes east of UTC (kept for output, as mox keeps it); absent in rows stored before it existed. */
+  DateOffset?: number | null;
   /** First readable text/plain part, LF line ends, at most 1 MiB of UTF-8. */
   Text: string;
   /** First readable text/html part, LF line ends, at most 1 MiB of UTF-8. Never converted. */

@@ -6,6 +6,7 @@
 import type { DbOrTx } from "../../db/index.js";
 import { parseMessage, type ParsedMessage, type ParseResult } from "../../message/index.js";
 import { getMessage, type StoredMessage } from "../../store/index.js";
+import { withZoneOffset } from "../../events/index.js";
 import { ApiError } from "../errors.js";
 import { orderFlags } from "../flags.js";
 import type { Message, MessageMeta, Structure } from "../types.js";
@@ -29,7 +30,8 @@ export async function parsedForm(m: LoadedMessage, parse: (raw: Buffer) => Promi
 
 /** mox `webapi.Message` of a parsed message (an unparsable one gives empty fields). */
 export function messageView(p: ParsedMessage | null): Message {
-  const date = p?.Date ? new Date(p.Date as unknown as string) : null;
+  // Stored as UTC with the header's zone beside it: printed in that zone, as mox does.
+  const date = p?.Date ? withZoneOffset(new Date(p.Date as unknown as string), p.DateOffset) : null;
   return {
     From: p?.From ?? [],
     To: p?.To ?? [],
