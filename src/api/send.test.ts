@@ -156,6 +156,10 @@ describe("webapi Send", () => {
       ["badAddress", { To: to, ReplyTo: [{ Address: "bad reply" }], Text: "hi" }],
       ["user", { To: to, Subject: "a\nb", Text: "hi" }],
       ["user", { To: to, Text: "hi", AttachedFiles: [{ Data: "not base64!" }] }],
+      // mox v0.0.17: control characters (CR, LF) in a file's Content-Type or Content-ID are refused.
+      ["user", { To: to, Text: "hi", AttachedFiles: [{ ContentType: "text/plain\r\nX-Injected: 1", Data: "aGk=" }] }],
+      ["user", { To: to, Text: "hi", InlineFiles: [{ ContentID: "<a@x>\nBcc: victim@example.org", Data: "aGk=" }] }],
+      ["user", { To: to, Text: "hi", AlternativeFiles: [{ ContentType: "text/calendar\r", Data: "aGk=" }] }],
       ["user", { To: to, Text: "hi", FutureRelease: formatGoTime(new Date(env.clock.now() + 61 * 86400_000)) }],
     ];
     for (const [code, req] of cases) {
