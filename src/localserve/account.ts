@@ -17,7 +17,7 @@ export async function ensureLocalAccount(database: Database): Promise<number> {
     await ensureDomain(tx, { name: "localhost", catchallSeparator: "+" });
     const acc = await ensureAccount(tx, {
       name: localAccount.name,
-      fullName: "mox",
+      fullName: "", // mox localserve's account has no full name: a Send without From has an empty display name
       addresses: [localAccount.address],
       settings: { keepRetiredMessageMs: 72 * 3_600_000, keepRetiredWebhookMs: 72 * 3_600_000 },
     });

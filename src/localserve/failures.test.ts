@@ -34,7 +34,9 @@ describe("localserve failure simulator", () => {
     assert.equal(s.check("mailfrom", "mailfrom-permerror@x.example", "m")?.code, 550);
     assert.equal(s.check("rcptto", "mailfrom-permerror@x.example", "m"), null);
     assert.equal(s.check("rcptto", "rcptto451@x.example", "m")?.code, 451);
-    assert.equal(s.check("data", "rcptto451@x.example", "m"), null);
+    // At DATA every recipient's suffix counts, as in mox (on the MX an rcptto recipient was refused before).
+    assert.equal(s.check("data", "rcptto451@x.example", "m")?.code, 451);
+    assert.equal(s.check("data", "mailfromx550@x.example", "m")?.code, 550, "a mailfrom recipient is not delivered");
     assert.equal(s.check("mailfrom", "x-permerror@x.example", "m"), null, "no prefix: DATA only");
     assert.equal(s.check("rcptto", "x-permerror@x.example", "m"), null);
   });

@@ -30,15 +30,18 @@ export function createFailureSimulator(): FailureSimulator {
   return {
     check(phase, address, messageKey) {
       const lp = localpart(address);
-      if (phaseOf(lp) !== phase) return null;
+      // A sequence advances only in its own phase (each delivery counts once).
       const seq = sequence(lp);
-      if (seq) return fromCode(nextInSequence(seen, `${messageKey}\0${address}`, seq));
+      if (seq) return phaseOf(lp) === phase ? fromCode(nextInSequence(seen, `${messageKey}\0${address}`, seq)) : null;
+      // MAIL FROM and RCPT TO fail only for their prefix; at DATA every recipient's suffix
+      // counts, whatever its prefix (mox checks all recipients there).
+      if (phase !== "data" && phaseOf(lp) !== phase) return null;
       return suffixFailure(lp);
     },
   };
 }
 
-/** mox: prefix `mailfrom` fails at MAIL FROM, `rcptto` at RCPT TO, anything else at DATA. */
+/** mox: prefix `mailfrom` fails at MAIL FROM, `rcptto` at RCPT TO, anything else at DATA only. */
 function phaseOf(lp: string): FailurePhase {
   if (lp.startsWith("mailfrom")) return "mailfrom";
   if (lp.startsWith("rcptto")) return "rcptto";

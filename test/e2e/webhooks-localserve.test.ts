@@ -84,6 +84,27 @@ describe("webhooks in localserve", () => {
     }
   });
 
+  it("behaves as mox localserve: no From name by default, mailfrom-prefixed recipients fail, dates keep their zone", async () => {
+    // Send without From: the login address with an empty display name (mox's localserve account has no full name).
+    // Two Sends: one SMTP transaction's DATA answers for all its recipients.
+    const okId = (await api("Send", { To: [{ Address: "plain@example.org" }], Subject: "parity", Text: "hi\n" })).Submissions[0].QueueMsgID as number;
+    const failId = (await api("Send", { To: [{ Address: "mailfromx550@example.org" }], Subject: "parity 2", Text: "hi\n" })).Submissions[0].QueueMsgID as number;
+    const event = (id: number, name: string) => bodies("/out", (j) => j.QueueMsgID === id && j.Event === name);
+    await until(() => event(okId, "delivered").length === 1 && event(failId, "failed").length === 1, "the outgoing events");
+    // mox checks every recipient's suffix at DATA: a localpart starting with "mailfrom" is not delivered.
+    assert.deepEqual([event(failId, "failed")[0]!.j.SMTPCode, event(failId, "failed")[0]!.j.SMTPEnhancedCode], [550, "5.0.0"]);
+    const wait = await api("MessageWait", { Address: "plain@example.org", Subject: "parity", Timeout: 30 });
+    const got = await api("MessageGet", { MsgID: wait.Message.MsgID });
+    assert.deepEqual(got.Message.From, [{ Name: "", Address: "mox@localhost" }]);
+    // An incoming message dated +0200 keeps that offset in the webhook and in MessageGet.
+    const msg = "From: app@example.com\r\nTo: you@localhost\r\nSubject: zoned\r\nDate: Wed, 27 Mar 2024 02:00:00 +0200\r\n\r\nhello\r\n";
+    assert.equal((await smtplibSend({ port: p.ports.smtp, from: "app@example.com", to: ["you@localhost"], message: msg })).status, 0);
+    await until(() => bodies("/in", (j) => j.Subject === "zoned").length === 1, "the incoming webhook");
+    const incoming = bodies("/in", (j) => j.Subject === "zoned")[0]!.j;
+    assert.equal(incoming.Date, "2024-03-27T02:00:00+02:00");
+    assert.equal((await api("MessageGet", { MsgID: incoming.Meta.MsgID })).Message.Date, "2024-03-27T02:00:00+02:00");
+  });
+
   it("cancels a scheduled message: a verified canceled webhook naming the recipient; QueueGet shows a delivery's timeline", async () => {
     const release = new Date(Date.now() + 86_400_000).toISOString();
     const sent = await api("Send", { To: [{ Address: "later@example.org" }], Subject: "cancel me", Text: "hi\n", FutureRelease: release });
