@@ -13,7 +13,8 @@ export function mainUsage(): string {
     "  --version       print the version",
     "",
     "exit codes: 0 done, 1 the command failed (invalid configuration, database error, refused change),",
-    "            2 bad command line (unknown command or option, missing argument)",
+    "            2 bad command line (unknown command or option, missing argument),",
+    "            130 serve/localserve: a second SIGTERM or SIGINT during shutdown (exit at once)",
     "",
   );
   return lines.join("\n");

@@ -5,7 +5,7 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
-/** Exit codes of every command (README "Commands", docs/operations.md). */
+/** Exit codes of the commands (README "Commands", docs/administration.md); serve and localserve also exit 130 on a second signal (signals.ts). */
 export const exitCodes = {
   /** The command did what it was asked (serve: stopped cleanly after SIGTERM/SIGINT). */
   ok: 0,
