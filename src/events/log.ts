@@ -46,6 +46,8 @@ export type ReadFilter = {
 export type EventLog = {
   /** Appends inside the caller's transaction; hooks run in the same transaction. */
   append(tx: Tx, ev: NewEvent): Promise<{ id: number }>;
+  /** Appends several events in one statement (ids in the given order); hooks run for each. */
+  appendMany(tx: Tx, evs: readonly NewEvent[]): Promise<{ id: number }[]>;
   /** Wakes readers of this process; call after the appending transaction committed. */
   committed(accountId: number): void;
   /** Reads committed events after a cursor in log order, never skipping one that commits later. */
@@ -103,6 +105,23 @@ export async function createEventLog(deps: { database: Database; log: Logger }):
       if (hook) await hook(tx, { ...ev, id: row!.id });
       await notified;
       return { id: row!.id };
+    },
+    async appendMany(tx, evs) {
+      if (!evs.length) return [];
+      const accounts = [...new Set(evs.map((e) => e.accountId))];
+      const notified = database.listen
+        ? Promise.all(accounts.map((a) => tx.execute(sql`select pg_notify(${channel}, ${String(a)})`))).then(() => {})
+        : null;
+      notified?.catch(() => {}); // awaited below; see append
+      const rows = await tx
+        .insert(events)
+        .values(evs.map((ev) => ({ accountId: ev.accountId, kind: ev.kind, address: ev.address.toLowerCase(), messageId: ev.messageId ?? null, queueMsgId: ev.queueMsgId ?? null, payload: ev.payload })))
+        .returning({ id: events.id });
+      // bigserial ids are drawn in VALUES order: ascending ids are the events in the given order.
+      const ids = rows.map((r) => r.id).sort((a, b) => a - b);
+      if (hook) for (const [i, ev] of evs.entries()) await hook(tx, { ...ev, id: ids[i]! });
+      await notified;
+      return ids.map((id) => ({ id }));
     },
     committed(accountId) {
       bus.emit("wake", accountId);

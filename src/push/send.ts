@@ -39,14 +39,11 @@ export async function pushMessage(deps: PushDeps, accountId: number, req: PushRe
     const missing = names.find((n) => !ids.has(n));
     if (missing !== undefined) throw new PushError("recipientNotFound", `recipient ${JSON.stringify(missing)} is not registered (PushRecipientRegister)`);
     const pushIds = await reserveIds(tx, "push_messages", names.length);
-    const rows = [];
-    for (const [i, name] of names.entries()) {
-      const id = pushIds[i]!;
-      const recipientId = ids.get(name)!;
-      const payload = pushPayload({ pushId: id, topic, message, createdAt: now, expiresAt });
-      const ev = await deps.eventLog.append(tx, { accountId, kind: "push", address: recipientAddress(recipientId), payload });
-      rows.push({ id, accountId, recipientId, eventId: ev.id, topic, message, createdAt: now, expiresAt });
-    }
+    const recipientIds = names.map((n) => ids.get(n)!);
+    const payloads = pushIds.map((id) => pushPayload({ pushId: id, topic, message, createdAt: now, expiresAt }));
+    // One statement for all the events (a call may name 1,000 recipients).
+    const evs = await deps.eventLog.appendMany(tx, recipientIds.map((rid, i) => ({ accountId, kind: "push" as const, address: recipientAddress(rid), payload: payloads[i]! })));
+    const rows = pushIds.map((id, i) => ({ id, accountId, recipientId: recipientIds[i]!, eventId: evs[i]!.id, topic, message, createdAt: now, expiresAt }));
     await insertPushMessages(tx, rows);
     return new Map(names.map((n, i) => [n, pushIds[i]!]));
   });

@@ -70,6 +70,7 @@ export function createAppendHook(o: {
   onQueued?: (row: WebhookRow) => void;
 }): AppendHook {
   return async (tx, ev) => {
+    if (ev.kind === "push") return; // app push messages go to WebSocket connections only
     const cfg = await loadConfigRow(tx, ev.accountId);
     if (!cfg) return;
     const target = targetFor(cfg, ev.kind);
