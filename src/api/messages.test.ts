@@ -242,5 +242,11 @@ describe("webapi message methods", () => {
     assert.equal((await p("SuppressionRemove", { EmailAddress: "remote.LAST+more@☺.LocalHost" })).json.Code, "error");
     assert.equal((await p("SuppressionRemove", { EmailAddress: "not an address" })).json.Code, "badAddress");
     assert.equal((await p("SuppressionList", {})).text, '{"Suppressions":[]}\n');
+    // A quoted localpart is listed quoted, as mox writes it, and found by any variant.
+    assert.equal((await p("SuppressionAdd", { EmailAddress: '"A b+x"@example.org', Manual: true, Reason: "q" })).status, 200);
+    const quoted = (await p("SuppressionList", {})).json.Suppressions[0];
+    assert.deepEqual([quoted.BaseAddress, quoted.OriginalAddress], ['"a b"@example.org', '"A b+x"@example.org']);
+    assert.equal((await p("SuppressionPresent", { EmailAddress: '"a b"@example.org' })).json.Present, true);
+    assert.equal((await p("SuppressionRemove", { EmailAddress: '"A B"@example.org' })).status, 200);
   });
 });

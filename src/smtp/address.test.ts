@@ -85,6 +85,9 @@ describe("baseAddress", () => {
     ["First.Last+tag-x@Example.COM", "firstlast@example.com"],
     ["a-b+c@x.test", "a@x.test"],
     ["plain@x.test", "plain@x.test"],
+    // A quoted localpart stays quoted, as mox writes it (not the bare `a b@...`).
+    ['"A b"@example.org', '"a b"@example.org'],
+    ['"a.b c+tag"@example.org', '"ab c"@example.org'],
   ];
   for (const [input, want] of cases) {
     test(`${input} → ${want}`, () => assert.equal(baseAddress(input), want));

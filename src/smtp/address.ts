@@ -133,7 +133,7 @@ export function formatAddress(addr: EmailAddress, opts: { ascii?: boolean } = {}
 /**
  * The suppression-list base address (mox-compat §1.5): localpart cut at the first `+`, then
  * at the first `-`, dots removed, lowercased; domain in unicode form, lowercase.
- * `Remote.Last-catchall@xn--74h.localhost` → `remotelast@☺.localhost`.
+ * `Remote.Last-catchall@xn--74h.localhost` → `remotelast@☺.localhost`, `"a b"@x` → `"a b"@x`.
  * @throws AddressError when given an unparsable string.
  */
 export function baseAddress(addr: EmailAddress | string): string {
@@ -143,7 +143,8 @@ export function baseAddress(addr: EmailAddress | string): string {
     const i = lp.indexOf(sep);
     if (i >= 0) lp = lp.slice(0, i);
   }
-  return `${lp.replaceAll(".", "").toLowerCase()}@${a.domain.toLowerCase()}`;
+  // Written as an address, as mox writes it: a localpart that is not a dot-atom stays quoted.
+  return formatAddress({ localpart: lp.replaceAll(".", "").toLowerCase(), domain: a.domain.toLowerCase() });
 }
 
 /**
