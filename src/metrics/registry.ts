@@ -136,7 +136,7 @@ export function createMetrics(): Metrics {
     labelNames: ["state"],
     registers: [reg],
     async collect() {
-      const rows = (await sources.dbConnections?.().catch(() => [])) ?? [];
+      const rows = sources.dbConnections ? await within(sources.dbConnections(), scrapeQueryMs).catch(() => []) : [];
       this.reset();
       for (const r of rows) this.set({ state: r.state }, r.count);
     },
@@ -155,7 +155,7 @@ export function createMetrics(): Metrics {
   let pendingQueue: Promise<QueueStat[]> | null = null;
   function queueRows(): Promise<QueueStat[]> {
     if (!sources.queue) return Promise.resolve([]);
-    pendingQueue ??= sources.queue().then(
+    pendingQueue ??= within(sources.queue(), scrapeQueryMs).then(
       (rows) => {
         dbUp = 1;
         for (const r of rows) kinds.add(r.kind);
@@ -204,3 +204,16 @@ export function createMetrics(): Metrics {
 }
 
 const queueStates = ["due", "waiting", "running"] as const;
+
+// A scrape must answer within Prometheus' scrape timeout (10 s by default) even while the
+// database is unreachable (a reconnecting pool waits for its connect timeout): its queries get 2 s.
+const scrapeQueryMs = 2000;
+
+function within<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  p.catch(() => {}); // a late failure after the timeout is not unhandled
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}

@@ -4,6 +4,7 @@
 // from the JSON the logger wrote. /healthz and /readyz, a bearer token and the separate listener.
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
+import { connect, createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
@@ -13,6 +14,7 @@ import { startTestMx, type TestMx } from "../../src/delivery/test-mx.js";
 import { createLogger } from "../../src/log/index.js";
 import { startReceiver, type Receiver } from "../../src/webhooks/test-receiver.js";
 import { startTestApp, testPassword, type TestApp } from "../helpers/app.js";
+import { createTestDatabaseUrl, onPostgres } from "../helpers/db.js";
 
 /** One sample of the exposition: metric name, labels, value. */
 type Sample = { name: string; labels: Record<string, string>; value: number };
@@ -297,5 +299,70 @@ describe("metrics disabled", () => {
     assert.equal((await fetch(`${base}/metrics`)).status, 404);
     assert.equal((await fetch(`${base}/healthz`)).status, 200);
     assert.equal((await fetch(`${base}/readyz`)).status, 200);
+  });
+});
+
+/**
+ * A TCP relay to PostgreSQL that can go silent: `partition()` keeps every connection open but
+ * forwards nothing any more, as a network partition does (queries neither fail nor answer).
+ */
+async function startRelay(target: Readonly<URL>): Promise<{ port: number; partition(): void; close(): Promise<void> }> {
+  let silent = false;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = connect(Number(target.port || 5432), target.hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on("error", () => {});
+      s.on("close", () => sockets.delete(s));
+    }
+    client.on("data", (d) => void (silent || upstream.write(d)));
+    upstream.on("data", (d) => void (silent || client.write(d)));
+    client.on("close", () => upstream.destroy());
+    upstream.on("close", () => client.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const addr = server.address();
+  return {
+    port: typeof addr === "object" && addr ? addr.port : 0,
+    partition: () => void (silent = true),
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+describe("a database that stops answering (PostgreSQL behind a partitioned relay)", { skip: !onPostgres && "PostgreSQL only" }, () => {
+  let app: TestApp;
+  let relay: Awaited<ReturnType<typeof startRelay>>;
+  let db: Awaited<ReturnType<typeof createTestDatabaseUrl>>;
+  before(async () => {
+    db = await createTestDatabaseUrl();
+    relay = await startRelay(new URL(db!.url));
+    const url = new URL(db!.url);
+    url.host = `127.0.0.1:${relay.port}`;
+    app = await startTestApp({ config: { database: { url: url.toString(), poolSize: 3 } } });
+  });
+  after(async () => {
+    await relay?.close(); // the app's connections fail at once, so it stops without waiting
+    await app?.cleanup();
+    await db?.drop();
+  });
+
+  it("answers /readyz 503 and /metrics with postwire_db_up 0 within seconds, /healthz 200", async () => {
+    const base = `http://127.0.0.1:${app.ports.http}`;
+    assert.equal((await fetch(`${base}/readyz`)).status, 200);
+    relay.partition();
+    const ready = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(8000) });
+    assert.equal(ready.status, 503);
+    const body = (await ready.json()) as { checks: { database: boolean }; error: string };
+    assert.equal(body.checks.database, false);
+    assert.match(body.error, /no answer within/);
+    // Within Prometheus' default scrape timeout (10 s), not after the pool's connect timeout.
+    const m = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(8000) });
+    assert.equal(m.status, 200);
+    assert.equal(value(parseExposition(await m.text()).samples, "postwire_db_up"), 0);
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
   });
 });
