@@ -1,9 +1,8 @@
 // Test-only: a delivery service on a fresh test database (PGlite, or PostgreSQL when
 // TEST_DATABASE_URL is set), the event log, an account, and a fake MX reached through the
 // target override. Not used by the module itself.
-import { openTestDb, type TestDb } from "../../test/helpers/db.js";
+import { openTestDb, settled, type TestDb } from "../../test/helpers/db.js";
 import { systemClock, type Clock } from "../clock/index.js";
-import { sql } from "drizzle-orm";
 import type { Database } from "../db/index.js";
 import { createStaticResolver } from "../dns/index.js";
 import { createEventLog, startCursor, type EventLog, type LoggedEvent } from "../events/index.js";
@@ -129,16 +128,3 @@ export function message(from: string, to: string[], subject: string, body = "hi 
   return Buffer.from(`From: <${from}>\r\nTo: ${to.map((t) => `<${t}>`).join(", ")}\r\nSubject: ${subject}\r\nMessage-ID: <x@y>\r\n\r\n${body}`);
 }
 
-/**
- * Waits until every transaction that began before this call has ended. The event log shows an
- * event only once no older transaction runs on the server (events/log.ts), and on a shared
- * PostgreSQL other databases' transactions count too; after this, what committed before is read.
- */
-async function settled(database: Database): Promise<void> {
-  const [mark] = (await database.db.execute(sql`select txid_current()::text as x`)) as unknown as { x: string }[];
-  for (const t0 = Date.now(); Date.now() - t0 < 10_000; ) {
-    const [r] = (await database.db.execute(sql`select pg_snapshot_xmin(pg_current_snapshot())::text as x`)) as unknown as { x: string }[];
-    if (BigInt(r!.x) > BigInt(mark!.x)) return;
-    await new Promise((res) => setTimeout(res, 10));
-  }
-}

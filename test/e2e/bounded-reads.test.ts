@@ -8,6 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { eventRoutes, type EventMethodsApi } from "../../src/api/routes/events.js";
 import { startApiEnv, type ApiEnv } from "../../src/api/test-env.js";
 import { createEventMethods, maxPageBytes } from "../../src/websocket/index.js";
+import { settled } from "../helpers/db.js";
 import { appendEvent } from "./realtime-harness.js";
 
 const bodyBytes = 600 << 10;
@@ -69,6 +70,8 @@ describe("bounded reads: summaries without bodies, event pages bounded in bytes"
   });
 
   it("MessageWait over large messages selects no raw bytes, bodies or event payloads", async () => {
+    // The event log shows an event once every older transaction on the server ended.
+    await settled(env.t.database);
     const from = queries.length;
     const r = await post("MessageWait", { Text: "needle", Timeout: 1 });
     assert.equal(r.status, 200, r.text.slice(0, 200));
@@ -85,6 +88,7 @@ describe("bounded reads: summaries without bodies, event pages bounded in bytes"
     const start = await post("EventList", { Kinds: ["delivered"] });
     let cursor: string = start.json.Cursor;
     for (const [i, mb] of sizes.entries()) await appendEvent(env.eventLog, env.t.database, env.mjl, "mjl@mox.example", big(i, mb), "delivered");
+    await settled(env.t.database);
     const seen: number[] = [];
     for (let calls = 0; calls < 20 && seen.length < sizes.length; calls++) {
       const r = await post("EventList", { Cursor: cursor, Kinds: ["delivered"] });
@@ -100,6 +104,7 @@ describe("bounded reads: summaries without bodies, event pages bounded in bytes"
 
   it("a filtered EventList scan loads only the payloads it returns", async () => {
     await appendEvent(env.eventLog, env.t.database, env.mjl, "mjl+kept@mox.example", JSON.stringify({ Kept: true }), "failed");
+    await settled(env.t.database);
     const from = queries.length;
     const r = await post("EventList", { Kinds: ["failed"] });
     assert.equal(r.status, 200, r.text.slice(0, 200));

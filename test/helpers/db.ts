@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { openDatabase, type Database } from "../../src/db/index.js";
 
@@ -47,4 +48,18 @@ export async function openTestDb(): Promise<TestDb> {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Waits until every transaction that began before this call has ended. The event log shows an
+ * event only once no older transaction runs on the server (events/log.ts), and on a shared
+ * PostgreSQL other databases' transactions count too; after this, what committed before is read.
+ */
+export async function settled(database: Database): Promise<void> {
+  const [mark] = (await database.db.execute(sql`select txid_current()::text as x`)) as unknown as { x: string }[];
+  for (const t0 = Date.now(); Date.now() - t0 < 10_000; ) {
+    const [r] = (await database.db.execute(sql`select pg_snapshot_xmin(pg_current_snapshot())::text as x`)) as unknown as { x: string }[];
+    if (BigInt(r!.x) > BigInt(mark!.x)) return;
+    await new Promise((res) => setTimeout(res, 10));
+  }
 }
