@@ -43,7 +43,7 @@ describe("webhook URLs: config check agrees with serve", () => {
       const file = join(dir, "c.yaml");
       writeFileSync(
         file,
-        `webhooks:\n  allowHosts: [allowed.internal:8080, 192.168.1.5]\ndomains: [{name: example.test}]\naccounts:\n  - name: alice\n    addresses: [alice@example.test]\n    incomingWebhook: {url: '${url}'}\n`,
+        `smtp: {submission: {enabled: false}, submissions: {enabled: false}}\nwebhooks:\n  allowHosts: [allowed.internal:8080, 192.168.1.5]\ndomains: [{name: example.test}]\naccounts:\n  - name: alice\n    addresses: [alice@example.test]\n    incomingWebhook: {url: '${url}'}\n`,
       );
       const check = checkServeConfig(file);
       const serve = await app.database.db

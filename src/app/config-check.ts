@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { checkConfigFile, configProblemsError, databaseUrlProblem, type Config, type ConfigCheck } from "../config/index.js";
 import { parseAllowEntry, readSecretFile, webhookUrlProblem } from "../webhooks/index.js";
+import { tlsProblems } from "./tls.js";
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (v && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : {});
@@ -9,8 +10,8 @@ const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 /**
  * Checks a config file as `serve` would use it and lists every problem: the config module's
  * checks (schema, unknown keys, URLs, addresses, files) plus what only the modules know: the
- * webhook URLs and allow-list entries with the very check serve applies at start, and the
- * secrets in webhookSecretFiles. `config check` and `serve` both run it.
+ * webhook URLs and allow-list entries with the very check serve applies at start, the
+ * secrets in webhookSecretFiles, and the TLS certificates the listeners need. `config check` and `serve` both run it.
  */
 export function checkServeConfig(path: string, env: { DATABASE_URL?: string } = {}): ConfigCheck {
   const r = checkConfigFile(path);
@@ -41,6 +42,8 @@ export function checkServeConfig(path: string, env: { DATABASE_URL?: string } = 
       }
     }
   }
+  // The certificates each TLS listener needs, read and matched as serve does at start.
+  if (r.config) problems.push(...tlsProblems(r.config));
   if (env.DATABASE_URL) {
     const p = databaseUrlProblem(env.DATABASE_URL);
     if (p) problems.push(`DATABASE_URL (environment): ${p}`);

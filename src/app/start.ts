@@ -20,7 +20,7 @@ import { createDkimProvider, importDataDirDkimKeys } from "./dkim.js";
 import { routeHttp, startHttp } from "./http.js";
 import { appMetrics, metricsToken, observeDatabase, readiness, reportingLimiter } from "./observe.js";
 import { createOpsHandler, startOpsListener } from "./ops.js";
-import { checkListenerTls, fileTls } from "./tls.js";
+import { loadTls } from "./tls.js";
 import { storeRecipientResolver } from "./recipients.js";
 import { syncConfigAccounts } from "./sync.js";
 import { uiSessionKey } from "./ui-key.js";
@@ -93,8 +93,7 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
   const front = (stop: (deadline: number) => Promise<void>) => stops.push({ front: true, stop });
   const back = (stop: () => Promise<void>) => stops.push({ front: false, stop });
   // Certificates are read (and a listener needing one without it refused) before anything opens.
-  const tlsFiles = o.tls ? null : fileTls(config);
-  if (tlsFiles) checkListenerTls(config, tlsFiles);
+  const tlsFiles = o.tls ? null : loadTls(config);
   try {
     const metrics = appMetrics(config);
     const token = metricsToken(config);

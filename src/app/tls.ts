@@ -50,22 +50,36 @@ export function fileTls(config: Config): TlsFiles {
 }
 
 /**
- * Refuses a configuration whose listeners would need TLS without having a certificate: implicit
- * TLS (submissions) always does, and submission does unless clear-text AUTH is allowed (else
- * nobody could log in). The MX runs without one, offering no STARTTLS.
+ * What keeps the listeners from starting, one problem per listener: implicit TLS (submissions)
+ * always needs a certificate, and submission does unless clear-text AUTH is allowed (else nobody
+ * could log in). The MX runs without one, offering no STARTTLS. A file that cannot be read or a
+ * pair that does not match is the one problem reported.
  */
-export function checkListenerTls(config: Config, tls: TlsFiles): void {
+export function tlsProblems(config: Config): string[] {
+  let tls: TlsFiles;
+  try {
+    tls = fileTls(config);
+  } catch (err) {
+    return [(err as Error).message];
+  }
   const { submission, submissions } = config.smtp;
+  const problems: string[] = [];
   if (submissions.enabled && !tls.forListener("submissions")()) {
-    throw new ConfigError(
-      "smtp.submissions: implicit TLS needs a certificate: set smtp.tls.certFile and smtp.tls.keyFile (or smtp.submissions.tls), or smtp.submissions.enabled: false",
-    );
+    problems.push("smtp.submissions: implicit TLS needs a certificate: set smtp.tls.certFile and smtp.tls.keyFile (or smtp.submissions.tls), or smtp.submissions.enabled: false");
   }
   if (submission.enabled && !submission.allowInsecureAuth && !tls.forListener("submission")()) {
-    throw new ConfigError(
+    problems.push(
       "smtp.submission: AUTH needs TLS and no certificate is configured: set smtp.tls.certFile and smtp.tls.keyFile (or smtp.submission.tls), or smtp.submission.enabled: false (smtp.submission.allowInsecureAuth: true would accept passwords in clear text)",
     );
   }
+  return problems;
+}
+
+/** Reads the configured certificates, refusing (ConfigError) what {@link tlsProblems} reports. */
+export function loadTls(config: Config): TlsFiles {
+  const problems = tlsProblems(config);
+  if (problems.length) throw new ConfigError(problems.join("\n"));
+  return fileTls(config);
 }
 
 /** Reads one certificate/key pair; null when neither file is configured. */

@@ -164,15 +164,16 @@ describe("config check and serve on a bad file", () => {
     assert.match(missing.stderr, /^postwire: .*nope\.yaml: invalid configuration \(1 problem\):\n  reading config file: ENOENT: no such file or directory, open '.*nope\.yaml'\n$/);
   });
 
-  it("config check accepts the generated example and a correct file (exit 0)", async () => {
+  it("config check finds nothing in the generated example but its missing certificates, and accepts a correct file (exit 0)", async () => {
     const example = new URL("../../config.example.yaml", import.meta.url).pathname;
     const r = await postwire(["config", "check", example]);
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, `${example}: ok\n`);
+    assert.equal(r.code, 1, r.stderr);
+    // The defaults enable submission (587) and submissions (465); serve needs a certificate for them.
+    assert.match(r.stderr, new RegExp(`^postwire: ${example}: 2 problems:\\n  smtp\\.submissions: implicit TLS needs a certificate.*\\n  smtp\\.submission: AUTH needs TLS`));
     const pw = join(dir, "pw");
     writeFileSync(pw, "a-good-password\n");
     const good = join(dir, "good.yaml");
-    writeFileSync(good, `domains: [{name: example.test}]\naccounts:\n  - name: a\n    addresses: [a@example.test]\n    passwordFile: ${pw}\n    webhookSecretFile: ${join(dir, "a.whsec")}\n    incomingWebhook: {url: 'https://hooks.example.com/in'}\n`);
+    writeFileSync(good, `smtp: {submission: {enabled: false}, submissions: {enabled: false}}\ndomains: [{name: example.test}]\naccounts:\n  - name: a\n    addresses: [a@example.test]\n    passwordFile: ${pw}\n    webhookSecretFile: ${join(dir, "a.whsec")}\n    incomingWebhook: {url: 'https://hooks.example.com/in'}\n`);
     assert.equal((await postwire(["config", "check", good])).code, 0);
   });
 });
