@@ -5,7 +5,7 @@ import { createAuthLimiter } from "../auth/index.js";
 import { systemClock, type Clock } from "../clock/index.js";
 import { durationMs, type Config } from "../config/index.js";
 import { openDatabase, type Database } from "../db/index.js";
-import { createDelivery, type Delivery, type Target } from "../delivery/index.js";
+import { createDelivery, releaseMessage, type Delivery, type Target } from "../delivery/index.js";
 import { createNodeResolver, type Resolver } from "../dns/index.js";
 import { createEventLog, type EventLog } from "../events/index.js";
 import { startListener, type FailureCheck, type InboundDeps, type RecipientResolver, type TlsMaterial } from "../inbound/index.js";
@@ -205,6 +205,7 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
             sessionLifetimeMs: durationMs(config.ui.sessionLifetime),
             openAccount: o.uiOpenAccount,
             queue: delivery.admin,
+            release: config.ui.release ? releaser(config.ui.release, config.hostname) : undefined,
             webhooks: webhooks.methods,
             mintEventToken: async (accountId, origin, sourceIp) =>
               (await createEventToken({ db: database.db, clock }, accountId, { addresses: [], kinds: [], origin, sourceIp, validSeconds: 3600 })).token,
@@ -292,4 +293,12 @@ function buildInboundDeps(
     submit: (tx, s) => m.delivery.submit(tx, s),
     submitted: () => m.delivery.wake(),
   };
+}
+
+// The web interface's Release: `host:port` ([ipv6]:port) from ui.release.
+function releaser(hostPort: string, hostname: string) {
+  const i = hostPort.lastIndexOf(":");
+  const host = hostPort.slice(0, i).replace(/^\[(.*)\]$/, "$1");
+  const port = Number(hostPort.slice(i + 1));
+  return (m: { raw: Buffer; mailFrom: string; to: string }) => releaseMessage({ host, port }, { ehlo: hostname, ...m });
 }

@@ -207,6 +207,14 @@ export const configSchema = z.object({
           "Whether the web interface (inbox, message view) is served at / on the HTTP listener. People log in with an account address and password; the session is a signed cookie (its key is made once in the database, shared by every process) and every change is checked against a per-session CSRF token.",
         ),
       sessionLifetime: duration("12h", "How long a login to the web interface lasts."),
+      release: z
+        .string()
+        .regex(/^(\[[0-9A-Fa-f:.]+\]|[^\s:\[\]]+):\d{1,5}$/, "host:port, [ipv6]:port, or empty")
+        .or(z.literal(""))
+        .default("")
+        .describe(
+          "host:port of an SMTP server that the message view's Release button sends a stored message to, unchanged, for one recipient (to see it in a real mail client). STARTTLS is opportunistic; no SMTP AUTH. Empty: no Release button.",
+        ),
     })
     .prefault({})
     .describe("The web interface for reading the mail the server holds."),

@@ -16,6 +16,7 @@ import { startCleanup, type Cleanup } from "./retire.js";
 import { deliveryJobKind, submit } from "./submit.js";
 import { suppressionList } from "./suppressions.js";
 export { smarthostTarget } from "./target.js";
+export { releaseMessage, type ReleaseTarget } from "./release.js";
 import type { Ctx, Delivery, DeliveryDeps } from "./types.js";
 
 export type {

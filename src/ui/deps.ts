@@ -36,6 +36,11 @@ export type UiDeps = {
   queue?: Pick<QueueAdmin, "list" | "retryNow" | "drop">;
   /** The webhook log (per message, log, redeliver, test event). */
   webhooks?: WebhookMethods;
+  /**
+   * Sends a stored message unchanged to one address on the configured release server (the
+   * message view's Release button); absent when none is configured.
+   */
+  release?: (m: { raw: Buffer; mailFrom: string; to: string }) => Promise<{ ok: boolean; detail: string }>;
   /** Postwire version, shown in the footer. */
   version: string;
 };

@@ -159,12 +159,12 @@ export function mailRoutes(app: Hono<Env>, deps: UiDeps, notFound: (c: Context) 
     return c.redirect(`/?mailbox=${current.id}`, 303);
   });
 
-  app.get("/ui/message/:id", async (c) => {
-    const v = c.get("viewer");
-    const m = await loadMessage(v, c.req.param("id"));
+  async function messagePage(c: Context, released?: { ok: boolean; detail: string; to: string }): Promise<Response> {
+    const v = c.get("viewer") as Viewer;
+    const m = await loadMessage(v, c.req.param("id") ?? "");
     if (!m) return notFound(c);
     const { all } = await boxes(v, m.mailboxId);
-    const content = messageContent({ m, parsed: await parsed(m), csrf: v.csrf, images: c.req.query("images") === "1" });
+    const content = messageContent({ m, parsed: await parsed(m), csrf: v.csrf, images: c.req.query("images") === "1", canRelease: !!deps.release, released });
     return c.html(
       page(
         {
@@ -178,7 +178,22 @@ export function mailRoutes(app: Hono<Env>, deps: UiDeps, notFound: (c: Context) 
         },
         content,
       ),
+      released && !released.ok ? 502 : 200,
     );
+  }
+
+  app.get("/ui/message/:id", (c) => messagePage(c));
+
+  // Release: the stored bytes, unchanged, to one address on the configured server.
+  app.post("/ui/message/:id/release", async (c) => {
+    const m = await loadMessage(c.get("viewer"), c.req.param("id"));
+    if (!m || !deps.release) return notFound(c);
+    const body = await c.req.parseBody({ all: true });
+    const to = typeof body.to === "string" ? body.to.trim() : "";
+    if (!/^[^\s@<>]+@[^\s@<>]+$/.test(to)) return messagePage(c, { ok: false, detail: "not an email address", to: to.slice(0, 100) });
+    const r = await deps.release({ raw: m.raw, mailFrom: m.envelope.mailFrom, to });
+    deps.log.info({ message: m.id, to, ok: r.ok }, "ui released a message");
+    return messagePage(c, { ...r, to });
   });
 
   // The HTML body as its own document: the CSP sandboxes it (no script, no same origin) and

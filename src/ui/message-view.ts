@@ -30,6 +30,10 @@ export type MessageView = {
   parsed: ParsedMessage | null;
   csrf: string;
   images: boolean;
+  /** Offer the Release form. */
+  canRelease: boolean;
+  /** The answer of a release just made. */
+  released?: { ok: boolean; detail: string; to: string };
 };
 
 function addresses(list: { Name: string; Address: string }[]): string {
@@ -70,6 +74,8 @@ ${p?.CC.length ? h`<dt>Cc</dt><dd>${addresses(p.CC)}</dd>` : ""}
 <dt>Date</dt><dd>${p?.Date ? new Date(p.Date).toUTCString() : "(none)"}; received ${m.receivedAt.toISOString()}</dd>
 <dt>Size</dt><dd>${formatSize(m.size)}</dd>
 </dl>
+${v.released ? h`<p class="${v.released.ok ? "note" : "warn"}" role="status" id="release-result">${v.released.ok ? "Released" : "Release failed"} to ${v.released.to}: ${v.released.detail}</p>` : ""}
+${v.canRelease ? releaseForm(id, m.envelope.rcptTo, v.csrf) : ""}
 ${m.parseError ? h`<p class="warn">This message could not be parsed (${m.parseError}); the raw source is shown below.</p>` : ""}
 ${p?.Truncated ? h`<p class="warn">The MIME structure is deeper or wider than the parser follows; some parts are not listed.</p>` : ""}
 <nav class="tabs" aria-label="Sections">
@@ -121,4 +127,14 @@ function deliverySection(m: StoredMessage, auth: [string, string][]): Html {
 </dl>
 ${auth.length ? h`<h3>Authentication results</h3><table class="headers"><tbody>${auth.map(([n, v]) => h`<tr><th scope="row">${n}</th><td>${v}</td></tr>`)}</tbody></table>` : h`<p class="note">No authentication results recorded in the header.</p>`}
 </section>`;
+}
+
+function releaseForm(id: string, to: string, csrf: string): Html {
+  return h`<details class="release"><summary>Release…</summary>
+<form method="post" action="/ui/message/${id}/release" class="toolbar">
+<input type="hidden" name="csrf" value="${csrf}">
+<label for="release-to">Send this message, unchanged, through the configured SMTP server to</label>
+<input id="release-to" name="to" type="email" required value="${to}">
+<button id="release-button">Release</button>
+</form></details>`;
 }

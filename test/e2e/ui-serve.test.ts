@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { connect } from "node:net";
 import nodemailer from "nodemailer";
+import { SMTPServer } from "smtp-server";
 import { testPassword, startTestApp, type TestApp } from "../helpers/app.js";
 
 describe("ui: serve mode (login, CSRF, account isolation)", () => {
@@ -197,6 +198,67 @@ describe("ui: bad input is displayed safely", () => {
     const raw = await fetch(`${base}/ui/message/${id}/raw`, { headers: { cookie } });
     assert.ok((await raw.arrayBuffer()).byteLength > 1_400_000);
     assert.match(raw.headers.get("content-security-policy") ?? "", /^sandbox/);
+  });
+});
+
+describe("ui: release to the configured SMTP server", () => {
+  let app: TestApp;
+  let base: string;
+  let cookie = "";
+  let csrf = "";
+  let rx: SMTPServer;
+  const got: { from: string; to: string[]; data: Buffer }[] = [];
+  before(async () => {
+    rx = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ["STARTTLS", "AUTH"],
+      disableReverseLookup: true,
+      logger: false,
+      onData(stream, session, cb) {
+        const chunks: Buffer[] = [];
+        stream.on("data", (c: Buffer) => chunks.push(c));
+        stream.on("end", () => {
+          const env = session.envelope;
+          got.push({ from: env.mailFrom ? env.mailFrom.address : "", to: env.rcptTo.map((r) => r.address), data: Buffer.concat(chunks) });
+          cb();
+        });
+      },
+    });
+    await new Promise<void>((r) => rx.listen(0, "127.0.0.1", () => r()));
+    const port = (rx.server.address() as { port: number }).port;
+    app = await startTestApp({ config: { ui: { release: `127.0.0.1:${port}` } } });
+    base = `http://127.0.0.1:${app.ports.http}`;
+    const t = nodemailer.createTransport({ host: "127.0.0.1", port: app.ports.smtp!, secure: false, ignoreTLS: true });
+    await t.sendMail({ from: "shop@remote.test", to: "alice@example.test", subject: "release me", text: "see it in a real client" });
+    t.close();
+    const r = await fetch(base + "/ui/login", { method: "POST", body: new URLSearchParams({ address: "alice@example.test", password: testPassword }), redirect: "manual" });
+    cookie = r.headers.get("set-cookie")!.split(";")[0]!;
+    csrf = /name="postwire-csrf" content="([^"]+)"/.exec(await (await fetch(base + "/", { headers: { cookie } })).text())![1]!;
+  });
+  after(async () => {
+    await app?.cleanup();
+    await new Promise<void>((r) => rx?.close(() => r()));
+  });
+
+  it("sends the stored bytes unchanged to the address given, only with the CSRF token", async () => {
+    const id = /data-id="(\d+)"/.exec(await (await fetch(base + "/", { headers: { cookie } })).text())![1]!;
+    const page = await (await fetch(`${base}/ui/message/${id}`, { headers: { cookie } })).text();
+    assert.match(page, /id="release-button"/);
+    const post = (fields: Record<string, string>) =>
+      fetch(`${base}/ui/message/${id}/release`, { method: "POST", headers: { cookie }, body: new URLSearchParams(fields), redirect: "manual" });
+    assert.equal((await post({ to: "me@real.example" })).status, 403);
+    assert.equal(got.length, 0);
+    const r = await post({ csrf, to: "me@real.example" });
+    assert.equal(r.status, 200);
+    assert.match(await r.text(), /Released to me@real.example: 250/);
+    assert.equal(got.length, 1);
+    assert.deepEqual(got[0]!.to, ["me@real.example"]);
+    assert.equal(got[0]!.from, "shop@remote.test");
+    const raw = Buffer.from(await (await fetch(`${base}/ui/message/${id}/raw`, { headers: { cookie } })).arrayBuffer());
+    assert.equal(got[0]!.data.toString("latin1"), raw.toString("latin1"));
+    const bad = await post({ csrf, to: "not an address" });
+    assert.equal(bad.status, 502);
+    assert.match(await bad.text(), /Release failed/);
   });
 });
 
