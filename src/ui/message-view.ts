@@ -40,10 +40,10 @@ function addresses(list: { Name: string; Address: string }[]): string {
   return list.map((a) => (a.Name ? `${a.Name} <${a.Address}>` : a.Address)).join(", ");
 }
 
-function truncated(text: string, id: number): Html {
+function truncated(text: string, id: number, totalBytes = Buffer.byteLength(text)): Html {
   if (text.length <= displayLimit) return h`<pre class="body-text">${text}</pre>`;
   return h`<pre class="body-text">${text.slice(0, displayLimit)}</pre>
-<p class="note">Shown: the first ${formatSize(displayLimit)} of ${formatSize(Buffer.byteLength(text))}. <a href="/ui/message/${String(id)}/raw">Show raw</a></p>`;
+<p class="note">Shown: the first ${formatSize(displayLimit)} of ${formatSize(totalBytes)}. <a href="/ui/message/${String(id)}/raw">Show raw</a></p>`;
 }
 
 /** The message page's main content. */
@@ -89,7 +89,7 @@ ${deliverySection(m, auth)}
 <table class="headers"><tbody>${(p?.Headers ?? []).map(([n, val]) => h`<tr><th scope="row">${n}</th><td>${val}</td></tr>`)}</tbody></table>
 </section>
 <section id="raw"><h2>Raw source</h2>
-${truncated(m.raw.subarray(0, displayLimit + 1).toString("utf8"), m.id)}
+${truncated(m.raw.subarray(0, displayLimit + 1).toString("utf8"), m.id, m.raw.length)}
 <p><a href="/ui/message/${id}/raw">Open the raw message</a></p>
 </section>
 </article>`;
