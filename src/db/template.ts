@@ -29,6 +29,10 @@ function schemaHash(): string {
   for (const f of readdirSync(migrationsFolder).filter((n) => n.endsWith(".sql")).sort()) {
     h.update(f).update(readFileSync(join(migrationsFolder, f)));
   }
+  // The journal too: drizzle's migrator replays a migration whose journal time is newer than the
+  // one recorded, so a template made from the same SQL under another journal would not open.
+  const journal = join(migrationsFolder, "meta", "_journal.json");
+  if (existsSync(journal)) h.update(readFileSync(journal));
   return h.digest("hex").slice(0, 12);
 }
 
