@@ -48,16 +48,19 @@ export type HandlerCtx = {
  */
 function logAttempt(ctx: HandlerCtx, a: { webhook: number; jobId: number; url: string; attempt: number; result: PostResult }): void {
   ctx.metrics?.webhookAttempt(a.result.status, a.result.durationMs / 1000);
-  let host = "";
-  try {
-    host = new URL(a.url).host;
-  } catch {
-    // a stored URL was validated when configured; an unparsable one is logged without a host
-  }
   ctx.log.info(
-    { webhook: a.webhook, jobId: a.jobId, host, attempt: a.attempt, status: a.result.status, ok: a.result.ok, durationMs: a.result.durationMs, error: a.result.error || undefined },
+    { webhook: a.webhook, jobId: a.jobId, host: urlHost(a.url), attempt: a.attempt, status: a.result.status, ok: a.result.ok, durationMs: a.result.durationMs, error: a.result.error || undefined },
     "webhook attempt",
   );
+}
+
+/** The host of a webhook URL for logs: its path and query may carry a token. */
+function urlHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return ""; // a stored URL was validated when configured; an unparsable one is logged without a host
+  }
 }
 
 /** An attempt's result to record: `settlement` is null for a 410 (the careful path). */
@@ -146,7 +149,7 @@ async function deliver(ctx: HandlerCtx, steps: Steps, job: Job, signal: AbortSig
   const now = ctx.clock.now();
   const next = result.ok || result.disable ? null : nextAttemptAt(attempt, start, { retryAfterMs: result.retryAfterMs, finishedAt: now, timeScale: ctx.timeScale, random: ctx.random });
   if (!result.ok && !result.disable && next === null) {
-    ctx.log.warn({ webhook: id, accountId: row.accountId, url: row.url, attempts: attempt, error: done.error }, "webhook failed after its last attempt");
+    ctx.log.warn({ webhook: id, accountId: row.accountId, host: urlHost(row.url), attempts: attempt, error: done.error }, "webhook failed after its last attempt");
   }
   const at = new Date(now);
   const record = async () => {
@@ -206,7 +209,7 @@ async function recordLocked(ctx: HandlerCtx, tx: Tx, job: Job, id: number, entry
   const reason = `receiver answered 410 Gone at ${now.toISOString()}; disabled until reconfigured`;
   await disableTarget(tx, row.accountId, row.kind, row.url, reason, now);
   const last = { ...entry, error: `${entry.error}; endpoint disabled until reconfigured` };
-  ctx.log.warn({ webhook: id, accountId: row.accountId, kind: row.kind, url: row.url }, "webhook endpoint answered 410, disabled until reconfigured");
+  ctx.log.warn({ webhook: id, accountId: row.accountId, kind: row.kind, host: urlHost(row.url) }, "webhook endpoint answered 410, disabled until reconfigured");
   await retire(tx, job, row, "failed", withResult(row.results, last), now);
   return false;
 }
