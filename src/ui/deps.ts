@@ -33,7 +33,7 @@ export type UiDeps = {
   /** Parses a message whose stored parse is missing. */
   parse?: (raw: Buffer) => Promise<ParseResult>;
   /** The outgoing queue (Outgoing screens: list, timeline, retry now, cancel). */
-  queue?: Pick<QueueAdmin, "list" | "retryNow" | "drop">;
+  queue?: Pick<QueueAdmin, "list" | "retryNow" | "release" | "drop">;
   /** The webhook log (per message, log, redeliver, test event). */
   webhooks?: WebhookMethods;
   /**

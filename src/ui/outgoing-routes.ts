@@ -50,7 +50,8 @@ export function outgoingRoutes(app: Hono<Env>, deps: UiDeps, notFound: (c: Conte
       const [m] = id ? await queue.list({ accountId: v.accountId, ids: [id], limit: 1 }) : [];
       if (!m) return notFound(c);
       const body = await c.req.parseBody({ all: true });
-      if (body.action === "retry") await queue.retryNow([m.id]);
+      // A held message is released (as QueueRetryNow does), others get their next attempt now.
+      if (body.action === "retry") await (m.hold ? queue.release([m.id]) : queue.retryNow([m.id]));
       else if (body.action === "cancel") await queue.drop([m.id], "canceled in the web interface");
       else return c.text("unknown action\n", 400);
       return c.redirect(`/ui/outgoing/${m.id}`, 303);

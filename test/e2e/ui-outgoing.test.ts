@@ -78,6 +78,37 @@ describe("ui: sent mail timeline and webhooks in a browser (localserve)", { skip
     await page.close();
   });
 
+  it("retries and cancels a message that is still queued", async () => {
+    const send = await fetch(`${base}/webapi/v0/Send`, {
+      method: "POST",
+      headers: { Authorization: `Basic ${Buffer.from("mox@localhost:moxmoxmox").toString("base64")}` },
+      body: new URLSearchParams({ request: JSON.stringify({ To: [{ Address: "later-temperror@example.org" }], Subject: "stuck", Text: "hi" }) }),
+    });
+    assert.equal(send.status, 200, await send.text());
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${base}/ui/outgoing`);
+    await page.locator("a", { hasText: "later-temperror@example.org" }).click();
+    await page.waitForURL(/\/ui\/outgoing\/\d+$/);
+    // The first attempt fails temporarily (localserve's temperror recipients): delayed.
+    for (let i = 0; (await page.locator("#state").innerText()) !== "delayed"; i++) {
+      assert.ok(i < 300, "first attempt recorded");
+      await page.waitForTimeout(100);
+      await page.reload();
+    }
+    assert.match(await page.locator("#timeline").innerText(), /Attempt 1 .*failed 4\d\d/);
+    assert.match(await page.locator("#timeline").innerText(), /Next attempt/);
+    await Promise.all([page.waitForURL(/\/ui\/outgoing\/\d+$/), page.locator("button", { hasText: "Retry now" }).click()]);
+    for (let i = 0; !/Attempt 2/.test(await page.locator("#timeline").innerText()); i++) {
+      assert.ok(i < 300, "second attempt made at once");
+      await page.waitForTimeout(100);
+      await page.reload();
+    }
+    await Promise.all([page.waitForURL(/\/ui\/outgoing\/\d+$/), page.locator("button", { hasText: "Cancel delivery" }).click()]);
+    assert.equal(await page.locator("#state").innerText(), "canceled");
+    assert.equal(await page.locator("button", { hasText: "Cancel delivery" }).count(), 0);
+    await page.close();
+  });
+
   it("filters the webhook log and sends a test event", async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(`${base}/ui/webhooks?event=delivered`);
