@@ -22,7 +22,9 @@ CREATE TABLE "outbound_messages" (
 	"next_attempt_at" timestamp (3) with time zone NOT NULL,
 	"last_attempt_at" timestamp (3) with time zone,
 	"last_activity" timestamp (3) with time zone DEFAULT now() NOT NULL,
-	"keep_until" timestamp (3) with time zone
+	"keep_until" timestamp (3) with time zone,
+	"unique_id" text DEFAULT '' NOT NULL,
+	"categories" text[] DEFAULT '{}'::text[] NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "outbound_raws" (
@@ -202,6 +204,16 @@ CREATE TABLE "webhooks" (
 	"keep_until" timestamp (3) with time zone
 );
 --> statement-breakpoint
+CREATE TABLE "recipient_preferences" (
+	"account_id" bigint NOT NULL,
+	"address" text NOT NULL,
+	"opt_out" text[] DEFAULT '{}'::text[] NOT NULL,
+	"opt_out_all" boolean DEFAULT false NOT NULL,
+	"set_at" timestamp (3) with time zone,
+	"updated_at" timestamp (3) with time zone NOT NULL,
+	CONSTRAINT "recipient_preferences_account_id_address_pk" PRIMARY KEY("account_id","address")
+);
+--> statement-breakpoint
 CREATE TABLE "send_idempotency" (
 	"account_id" bigint NOT NULL,
 	"key" text NOT NULL,
@@ -209,6 +221,11 @@ CREATE TABLE "send_idempotency" (
 	"response" text NOT NULL,
 	"created_at" timestamp (3) with time zone NOT NULL,
 	CONSTRAINT "send_idempotency_account_id_key_pk" PRIMARY KEY("account_id","key")
+);
+--> statement-breakpoint
+CREATE TABLE "unsubscribe_keys" (
+	"id" integer PRIMARY KEY NOT NULL,
+	"key" "bytea" NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "push_global_deliveries" (
@@ -276,6 +293,7 @@ ALTER TABLE "messages" ADD CONSTRAINT "messages_mailbox_id_mailboxes_id_fk" FORE
 ALTER TABLE "event_tokens" ADD CONSTRAINT "event_tokens_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "webhook_configs" ADD CONSTRAINT "webhook_configs_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "webhooks" ADD CONSTRAINT "webhooks_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "recipient_preferences" ADD CONSTRAINT "recipient_preferences_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "send_idempotency" ADD CONSTRAINT "send_idempotency_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "push_global_deliveries" ADD CONSTRAINT "push_global_deliveries_global_id_push_globals_id_fk" FOREIGN KEY ("global_id") REFERENCES "public"."push_globals"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "push_global_deliveries" ADD CONSTRAINT "push_global_deliveries_recipient_id_push_recipients_id_fk" FOREIGN KEY ("recipient_id") REFERENCES "public"."push_recipients"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -289,6 +307,7 @@ ALTER TABLE "message_search" ADD CONSTRAINT "message_search_message_id_messages_
 CREATE UNIQUE INDEX "outbound_from_id_idx" ON "outbound_messages" USING btree ("from_id") WHERE "outbound_messages"."from_id" <> '';--> statement-breakpoint
 CREATE INDEX "outbound_account_status_idx" ON "outbound_messages" USING btree ("account_id","status","id");--> statement-breakpoint
 CREATE INDEX "outbound_recipient_idx" ON "outbound_messages" USING btree (lower("recipient"),"last_activity");--> statement-breakpoint
+CREATE INDEX "outbound_lookup_idx" ON "outbound_messages" USING btree ("account_id",lower("recipient"),"id");--> statement-breakpoint
 CREATE INDEX "outbound_keep_until_idx" ON "outbound_messages" USING btree ("keep_until") WHERE "outbound_messages"."keep_until" is not null;--> statement-breakpoint
 CREATE INDEX "outbound_raw_idx" ON "outbound_messages" USING btree ("raw_id");--> statement-breakpoint
 CREATE INDEX "outgoing_recipients_account_time_idx" ON "outgoing_recipients" USING btree ("account_id","submitted_at");--> statement-breakpoint

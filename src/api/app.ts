@@ -14,6 +14,7 @@ import { errorResponse } from "./error-response.js";
 import { indexPage, methodPage } from "./pages.js";
 import { createRegistry, type ApiMethod, type MethodRegistry } from "./registry.js";
 import { builtinRoutes } from "./routes/index.js";
+import { unsubscribeResponse } from "./unsubscribe.js";
 
 const safeHeaders: Record<string, string> = {
   "X-Frame-Options": "deny",
@@ -53,6 +54,8 @@ export function createApi(deps: ApiDeps): Hono {
       return c.redirect(`${base}/v0/`, 303);
     }
     if (path === `${base}/v0/`) return c.body(index, 200, html);
+    const unsub = /^\/unsubscribe\/([^/]+)$/.exec(path.slice(base.length));
+    if (unsub) return unsubscribeResponse(c, deps, unsub[1]!);
     if (!path.startsWith(`${base}/v0/`)) return text(c, 404, "404 page not found\n");
     // Exact, case-sensitive lookup in a Map: never an object property.
     const method = registry.get(path.slice(base.length + 4));

@@ -13,7 +13,7 @@ import type { ParseResult } from "../message/index.js";
 import type { ApiMethod } from "./registry.js";
 
 /** The parts of the delivery service the webapi calls (submit, limits, suppressions, idempotency keys, queue admin, wake). */
-export type DeliveryApi = Pick<Delivery, "submit" | "checkSendLimits" | "suppressions" | "idempotency" | "admin" | "wake">;
+export type DeliveryApi = Pick<Delivery, "submit" | "checkSendLimits" | "suppressions" | "idempotency" | "preferences" | "lookup" | "unsubscribe" | "admin" | "wake">;
 
 /** Dependencies of {@link createApi}. */
 export type ApiDeps = {

@@ -46,7 +46,7 @@ describe("docs/api.md curl examples", () => {
     const hash = await hashPassword("moxmoxmox");
     mox = await env.t.database.db.transaction(async (tx) => {
       await ensureDomain(tx, { name: "localhost" });
-      return (await ensureAccount(tx, { name: "mox", fullName: "Mox", passwordHash: hash, addresses: ["mox@localhost"] })).id;
+      return (await ensureAccount(tx, { name: "mox", fullName: "Mox", passwordHash: hash, addresses: ["mox@localhost"], settings: { categories: ["*"] } })).id;
     });
     server = await listen(env.app);
     dir = mkdtempSync(join(tmpdir(), "postwire-docs-"));

@@ -28,6 +28,7 @@ export const apiErrorCodes = [
   // Push extensions (PushMessage and friends).
   "recipientNotFound",
   "pushNotFound",
+  "unknownCategory",
 ] as const;
 
 /** One of {@link apiErrorCodes}. */

@@ -28,7 +28,7 @@ describe("webapi form pages", () => {
       MessageID: "", References: [""], Date: "0001-01-01T00:00:00Z", Subject: "", Text: "", HTML: "",
       Extra: { example: "" }, Headers: [["", ""]],
       AlternativeFiles: [file], InlineFiles: [file], AttachedFiles: [file],
-      RequireTLS: false, FutureRelease: "0001-01-01T00:00:00Z", SaveSent: false, IdempotencyKey: "",
+      RequireTLS: false, FutureRelease: "0001-01-01T00:00:00Z", SaveSent: false, IdempotencyKey: "", UniqueID: "", Categories: [""],
     });
     assert.deepEqual(ex("Send", "response"), { MessageID: "", Submissions: [{ Address: "", QueueMsgID: 0, FromID: "" }] });
     assert.deepEqual(ex("MessagePartGet", "request"), { MsgID: 0, PartPath: [0] });
@@ -55,7 +55,7 @@ describe("webapi form pages", () => {
     assert.deepEqual(links, [
       "MessageDelete", "MessageFlagsAdd", "MessageFlagsRemove", "MessageGet", "MessageMove", "MessagePartGet", "MessageRawGet",
       "Send", "SuppressionAdd", "SuppressionList", "SuppressionPresent", "SuppressionRemove",
-      "MessageList", "MessageSearch", "MessageWait", "QueueCancel", "QueueGet", "QueueList", "QueueRetryNow",
+      "MessageList", "MessageSearch", "MessageWait", "PreferencesGet", "PreferencesSet", "QueueCancel", "QueueGet", "QueueList", "QueueRetryNow", "SendLookup",
     ]);
   });
 

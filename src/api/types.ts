@@ -46,6 +46,10 @@ export const sendRequestT = t.struct("SendRequest", {
   // Postwire extensions (docs/api.md), after mox's fields.
   /** Up to 256 characters: a repeat within 24 h returns the first answer and queues nothing. */
   IdempotencyKey: t.string,
+  /** Up to 256 characters; SendLookup finds the latest send with it. */
+  UniqueID: t.string,
+  /** Names from the account's configured categories: opt-outs and one-click unsubscribe apply. */
+  Categories: t.list(t.string),
 });
 export type SendRequest = Infer<typeof sendRequestT>;
 

@@ -144,6 +144,7 @@ export async function startApp(config: Config, log: Logger, o: AppOverrides = {}
       eventLog,
       resolver,
       hostname: config.hostname,
+      publicUrl: config.http.publicUrl,
       timeScale: config.queue.timeScale,
       concurrency: config.queue.concurrency,
       // localserve's and tests' override first, then the configured smarthost, else the MX.

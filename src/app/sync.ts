@@ -44,6 +44,7 @@ export async function syncConfigAccounts(db: Db, config: Config, webhooks: Pick<
           keepRetiredWebhookMs: durationMs(a.keepRetiredWebhookPeriod),
           maxOutgoingMessagesPerDay: a.maxOutgoingMessagesPerDay,
           maxFirstTimeRecipientsPerDay: a.maxFirstTimeRecipientsPerDay,
+          categories: a.categories,
         },
       });
       const given = a.webhookSecretFile ? configWebhookSecrets(a.webhookSecretFile) : undefined;

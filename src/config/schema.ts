@@ -73,6 +73,15 @@ const accountSchema = z.object({
     .describe(
       "File holding the whsec_ signing secret(s), one per line, newest first. A missing file, or one without a secret, gets the account's secret written to it at start (generated once and kept in the database, so every process signs with it). Empty: the secret is generated in the database only (webapi WebhookConfigGet shows it).",
     ),
+  categories: z
+    .array(
+      z
+        .string()
+        .regex(/^(\*|[A-Za-z0-9][A-Za-z0-9._-]{0,63})$/, "a category name: letters, digits, . _ -, at most 64")
+        .refine((c) => c !== "all", "\"all\" is reserved (PreferencesSet's every-category opt-out)"),
+    )
+    .default([])
+    .describe("Category names Send accepts (recipients opt out per category; mail with one gets one-click unsubscribe); \"*\" accepts any name."),
 });
 
 const domainSchema = z.object({
@@ -184,7 +193,7 @@ export const configSchema = z.object({
         .or(z.literal(""))
         .default("")
         .describe(
-          "Base URL browsers reach this listener at (https://mail.example.com, behind a proxy its public address); ConnectionURIs of EventTokenCreate and PushRecipientRegister are built on it (wss:// for https). Empty: the listener's own address (http://host:port; the hostname when it listens on all addresses).",
+          "Base URL browsers reach this listener at (https://mail.example.com, behind a proxy its public address); ConnectionURIs of EventTokenCreate and PushRecipientRegister are built on it (wss:// for https), and the one-click unsubscribe links of categorized mail. Empty: the listener's own address (http://host:port; the hostname when it listens on all addresses) for ConnectionURIs, and no unsubscribe links.",
         ),
       events: z
         .object({

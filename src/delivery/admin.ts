@@ -79,7 +79,8 @@ function jobIds(rows: OutboundRow[]): number[] {
   return rows.map((r) => r.jobId).filter((j): j is number => j !== null);
 }
 
-function toMessage(r: OutboundRow): OutboundMessage {
+/** A row as the admin and the webapi see it. */
+export function toMessage(r: OutboundRow): OutboundMessage {
   return {
     id: r.id,
     baseId: r.baseId,
@@ -99,5 +100,7 @@ function toMessage(r: OutboundRow): OutboundMessage {
     nextAttemptAt: r.nextAttemptAt,
     lastAttemptAt: r.lastAttemptAt,
     keepUntil: r.keepUntil,
+    uniqueId: r.uniqueId,
+    categories: r.categories,
   };
 }

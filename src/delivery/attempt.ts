@@ -3,11 +3,13 @@
 // permanent error ends the attempt (mox queue/direct.go deliverDirect).
 import DKIM from "nodemailer/lib/dkim";
 import { faultPoint } from "../fault/index.js";
+import { prependHeaders } from "../message/index.js";
 import { formatAddress, needsSmtpUtf8, parseAddress } from "../smtp/index.js";
 import { logNoRoute, observedAttempt } from "./observe.js";
 import { loadRaw, type OutboundRow } from "./queries.js";
 import { deliverToHost, type HostError, type HostResult, type Remote, type Reply } from "./smtp-client.js";
 import { route, type Hop } from "./target.js";
+import { unsubscribeHeaders } from "./unsubscribe.js";
 import type { Ctx } from "./types.js";
 
 /** What happened to one recipient in an attempt (`remote`: the last host talked to, if any). */
@@ -31,7 +33,7 @@ export async function attemptDelivery(ctx: Ctx, rows: OutboundRow[], raw?: Buffe
     logNoRoute(ctx, rows, e);
     return rows.map(() => fail(e.permanent, null, e.error));
   }
-  const message = await sign(ctx, row0.msgFrom, raw);
+  const message = await sign(ctx, row0.msgFrom, await withUnsubscribe(ctx, row0, raw));
   const base = {
     ehlo: ctx.hostname,
     mailFrom: wireAddress(row0.mailFrom),
@@ -81,6 +83,16 @@ function wireAddress(address: string): string {
   if (address === "") return "";
   const a = parseAddress(address);
   return formatAddress(a, { ascii: !needsSmtpUtf8(a) });
+}
+
+/**
+ * Categorized mail gets its recipient's List-Unsubscribe fields (RFC 8058) before signing, so
+ * the signature covers them (a batch of categorized mail is always one recipient).
+ */
+async function withUnsubscribe(ctx: Ctx, row: OutboundRow, raw: Buffer): Promise<Buffer> {
+  if (!ctx.publicUrl || row.categories.length === 0) return raw;
+  const fields = unsubscribeHeaders(await ctx.unsubscribeKey(), ctx.publicUrl, row, new Date(ctx.clock.now()));
+  return fields.length ? prependHeaders(raw, fields) : raw;
 }
 
 /** DKIM-signs for the From domain when a key is configured; unsigned (logged) on failure. */

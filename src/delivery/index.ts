@@ -7,10 +7,14 @@
  * recorded delivered is never delivered or DSN'd again; no DSN ever goes to the null sender.
  */
 import { startRunner, type Runner } from "../queue/index.js";
-import { createAdmin } from "./admin.js";
+import { createAdmin, toMessage } from "./admin.js";
 import { createDeliveryHandler } from "./handler.js";
 import { handleIncoming } from "./incoming.js";
 import { idempotencyKeys } from "./idempotency.js";
+import { loadUnsubscribeKey } from "./unsubscribe.js";
+import { applyUnsubscribe } from "./optout.js";
+import { getPreference, setPreference } from "./preferences.js";
+import { latestSend } from "./queries.js";
 import { checkSendLimits } from "./limits.js";
 import { startCleanup, type Cleanup } from "./retire.js";
 import { deliveryJobKind, submit } from "./submit.js";
@@ -39,6 +43,8 @@ export type {
 } from "./types.js";
 export { DeliveryError, deliveryErrorCodes, type DeliveryErrorCode } from "./errors.js";
 export { isImmediateBlock } from "./suppressions.js";
+export type { Preference } from "./preferences.js";
+export type { UnsubscribeOutcome } from "./optout.js";
 export { idempotencyTtlMs, type IdempotencyKeys, type IdempotentAnswer } from "./idempotency.js";
 export { deliveryJobKind } from "./submit.js";
 
@@ -47,7 +53,9 @@ export { deliveryJobKind } from "./submit.js";
  * before that (the queue simply waits). Callers commit their transaction, then call `wake()`.
  */
 export function createDelivery(deps: DeliveryDeps): Delivery {
-  const ctx: Ctx = { ...deps, db: deps.database.db, log: deps.log.child({ module: "delivery" }) };
+  let key: Promise<Buffer> | null = null;
+  const unsubscribeKey = (): Promise<Buffer> => (key ??= loadUnsubscribeKey(deps.database.db).catch((err: unknown) => ((key = null), Promise.reject(err))));
+  const ctx: Ctx = { ...deps, db: deps.database.db, log: deps.log.child({ module: "delivery" }), unsubscribeKey };
   let runner: Runner | null = null;
   let cleanup: Cleanup | null = null;
   const wake = (): void => runner?.wake();
@@ -57,6 +65,15 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     handleIncoming: (tx, m) => handleIncoming(ctx, tx, m),
     suppressions: suppressionList,
     idempotency: idempotencyKeys,
+    preferences: {
+      get: getPreference,
+      set: (tx, accountId, address, p) => setPreference(tx, accountId, address, p, new Date(ctx.clock.now())),
+    },
+    async lookup(db, f) {
+      const row = await latestSend(db, f);
+      return row && toMessage(row);
+    },
+    unsubscribe: (token) => applyUnsubscribe(ctx, token),
     admin: createAdmin(ctx, wake),
     async start() {
       if (runner) return;

@@ -44,11 +44,13 @@ export type SubmitOutbound = Required<
     NewOutbound,
     | "id" | "baseId" | "accountId" | "mailFrom" | "msgFrom" | "fromId" | "recipient" | "recipientDomain" | "messageId"
     | "subject" | "rawId" | "extra" | "requireTls" | "source" | "jobId" | "queuedAt" | "nextAttemptAt" | "lastActivity"
+    | "uniqueId" | "categories"
   >
 >;
 const submitColumns = [
   "id", "baseId", "accountId", "mailFrom", "msgFrom", "fromId", "recipient", "recipientDomain", "messageId",
   "subject", "rawId", "extra", "requireTls", "source", "jobId", "queuedAt", "nextAttemptAt", "lastActivity",
+  "uniqueId", "categories",
 ] as const satisfies readonly (keyof SubmitOutbound)[];
 const insertOneOutbound = statement<SubmitOutbound, OutboundRow[]>("insert_outbound", (d) =>
   d
@@ -245,6 +247,15 @@ function stateCondition(state: QueueState, now: Date): SQL {
   if (state === "scheduled") return and(queued, notHeld, eq(om.attempts, 0), ahead)!;
   if (state === "delayed") return and(queued, notHeld, sql`${om.attempts} > 0`, ahead)!;
   return and(queued, notHeld, sql`${om.nextAttemptAt} <= ${now.toISOString()}::timestamptz`)!;
+}
+
+/** The latest message of an account to a recipient, optionally with a UniqueID and a category (SendLookup). */
+export async function latestSend(db: DbOrTx, f: { accountId: number; recipient: string; uniqueId: string; category: string }): Promise<OutboundRow | null> {
+  const conds: SQL[] = [eq(om.accountId, f.accountId), sql`lower(${om.recipient}) = ${f.recipient.toLowerCase()}`];
+  if (f.uniqueId) conds.push(eq(om.uniqueId, f.uniqueId));
+  if (f.category) conds.push(sql`${f.category} = any(${om.categories})`);
+  const [r] = await db.select().from(om).where(and(...conds)).orderBy(desc(om.id)).limit(1);
+  return r ?? null;
 }
 
 /** Removes retired rows past keepUntil, then raw bodies no row refers to. Returns rows removed. */

@@ -2,13 +2,14 @@
 // per recipient, consecutive ids, FromIDs for configured login addresses, a `queued` event each.
 import { randomBytes } from "node:crypto";
 import type { Tx } from "../db/index.js";
-import { enqueue } from "../queue/index.js";
+import { cancelUnclaimedJobs, enqueue } from "../queue/index.js";
 import { formatAddress, parseAddress, type EmailAddress } from "../smtp/index.js";
 import { getAccount, getDomain } from "../store/index.js";
 import { DeliveryError } from "./errors.js";
 import { appendOutgoing } from "./events.js";
 import { recordRecipients } from "./limits.js";
-import { allocateIds, fromIdTaken, insertOutbound, insertRaw, type SubmitOutbound } from "./queries.js";
+import { optedOut, preferenceKey } from "./preferences.js";
+import { allocateIds, fromIdTaken, insertOutbound, insertRaw, retireRow, type OutboundRow, type SubmitOutbound } from "./queries.js";
 import type { Ctx, Submission, Submitted } from "./types.js";
 
 /** The job kind delivery registers on the shared queue. */
@@ -44,7 +45,9 @@ export async function submit(ctx: Ctx, tx: Tx, s: Submission): Promise<Submitted
     recordRecipients(tx, s.accountId, rcpts.map((r) => formatAddress(r)), now),
   ]);
   const baseId = ids[0]!;
-  const keys = ids.map((_, i) => deliveryGroupKey(baseId, rcpts[i]!.domain, fromIds[i]!));
+  const categories = s.categories ?? [];
+  // Categorized mail carries a List-Unsubscribe per recipient: one message per SMTP transaction.
+  const keys = ids.map((id, i) => deliveryGroupKey(categories.length ? id : baseId, rcpts[i]!.domain, fromIds[i]!));
   const sizes = new Map<string, number>();
   for (const k of keys) sizes.set(k, (sizes.get(k) ?? 0) + 1);
   const jobIds = await enqueue(
@@ -77,10 +80,35 @@ export async function submit(ctx: Ctx, tx: Tx, s: Submission): Promise<Submitted
     queuedAt: now,
     nextAttemptAt: runAt,
     lastActivity: now,
+    uniqueId: s.uniqueId ?? "",
+    categories,
   }));
   const inserted = await insertOutbound(tx, rows);
   for (const row of inserted) await appendOutgoing(ctx.eventLog, tx, row, "queued", {}, now);
-  return ids.map((id, i) => ({ address: s.recipients[i]!, queueMsgId: id, fromId: fromIds[i]! }));
+  const dropped = await dropOptedOut(ctx, tx, inserted, categories, now);
+  return ids.map((id, i) => ({ address: s.recipients[i]!, queueMsgId: id, fromId: fromIds[i]!, ...(dropped.has(id) ? { optedOut: dropped.get(id)! } : {}) }));
+}
+
+/**
+ * Retires, as `suppressed` (Suppressing false, no DSN), the messages to recipients who opted
+ * out of one of the categories; the rest of the submission goes on. Returns id → category.
+ */
+async function dropOptedOut(ctx: Ctx, tx: Tx, rows: OutboundRow[], categories: string[], now: Date): Promise<Map<number, string>> {
+  const dropped = new Map<number, string>();
+  const out = await optedOut(tx, rows[0]!.accountId, rows.map((r) => r.recipient), categories);
+  if (out.size === 0) return dropped;
+  for (const r of rows) {
+    const category = out.get(preferenceKey(r.recipient));
+    if (!category) continue;
+    const error = category === "all" ? "recipient opted out of all categorized mail" : `recipient opted out of category ${JSON.stringify(category)}`;
+    const result = { start: now.toISOString(), durationMs: 0, success: false, code: 0, secode: "", error };
+    const row = await retireRow(tx, r.id, { status: "suppressed", result, now });
+    if (!row) continue;
+    if (r.jobId !== null) await cancelUnclaimedJobs(tx, [r.jobId]);
+    await appendOutgoing(ctx.eventLog, tx, row, "suppressed", { error }, now);
+    dropped.set(r.id, category);
+  }
+  return dropped;
 }
 
 function parse(address: string): EmailAddress {

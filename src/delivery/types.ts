@@ -7,6 +7,8 @@ import type { Account } from "../store/index.js";
 import type { EventLog } from "../events/index.js";
 import type { Metrics } from "../metrics/index.js";
 import type { IdempotencyKeys } from "./idempotency.js";
+import type { UnsubscribeOutcome } from "./optout.js";
+import type { Preference } from "./preferences.js";
 
 export type { DeliveryResult, OutboundStatus };
 
@@ -40,6 +42,8 @@ export type DeliveryDeps = {
   target?: (domain: string) => Promise<Target[] | null>;
   /** The signing key of a From domain, or null to send unsigned. */
   dkim?: (fromDomain: string) => Promise<DkimKey | null>;
+  /** Base URL of the HTTP listener as recipients reach it: one-click unsubscribe links; none when empty. */
+  publicUrl?: string;
 };
 
 /** A message to send, as the webapi Send and SMTP submission hand it over. */
@@ -62,11 +66,15 @@ export type Submission = {
   futureRelease: Date | null;
   /** A FromID chosen by the SMTP submitter (`user+fromid@`); one recipient only. */
   fromId?: string | null;
+  /** Send's UniqueID (SendLookup). */
+  uniqueId?: string;
+  /** Send's Categories, already checked against the account's list. */
+  categories?: string[];
   source: "webapi" | "smtp";
 };
 
-/** One queued recipient (mox webapi `Submission`). */
-export type Submitted = { address: string; queueMsgId: number; fromId: string };
+/** One queued recipient (mox webapi `Submission`); `optedOut`: retired at once, the category the recipient opted out of. */
+export type Submitted = { address: string; queueMsgId: number; fromId: string; optedOut?: string };
 
 /** Why checkSendLimits refuses (mox webapi error codes). */
 export type SendLimit = null | "messageLimitReached" | "recipientLimitReached";
@@ -116,6 +124,8 @@ export type OutboundMessage = {
   nextAttemptAt: Date;
   lastAttemptAt: Date | null;
   keepUntil: Date | null;
+  uniqueId: string;
+  categories: string[];
 };
 
 /**
@@ -162,6 +172,15 @@ export type Delivery = {
   suppressions: Suppressions;
   /** Send's idempotency keys. */
   idempotency: IdempotencyKeys;
+  /** Per-recipient opt-outs of the account. */
+  preferences: {
+    get(db: DbOrTx, accountId: number, address: string): Promise<Preference>;
+    set(tx: Tx, accountId: number, address: string, p: { optOut: string[]; all: boolean }): Promise<Preference>;
+  };
+  /** The latest message of an account to a recipient (SendLookup); "" matches any UniqueID or category. */
+  lookup(db: DbOrTx, f: { accountId: number; recipient: string; uniqueId: string; category: string }): Promise<OutboundMessage | null>;
+  /** Applies a one-click unsubscribe token (the POST of RFC 8058). */
+  unsubscribe(token: string): Promise<UnsubscribeOutcome>;
   admin: QueueAdmin;
   start(): Promise<void>;
   /**
@@ -172,5 +191,5 @@ export type Delivery = {
   wake(): void;
 };
 
-/** Internal context shared by the delivery files. */
-export type Ctx = DeliveryDeps & { db: Db };
+/** Internal context shared by the delivery files; `unsubscribeKey` is loaded once, on first use. */
+export type Ctx = DeliveryDeps & { db: Db; unsubscribeKey: () => Promise<Buffer> };

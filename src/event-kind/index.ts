@@ -7,8 +7,11 @@
 /** The eight outgoing event names of mox's webhooks, in mox's order. */
 export const MOX_OUTGOING_EVENTS = ["delivered", "suppressed", "delayed", "failed", "relayed", "expanded", "canceled", "unrecognized"] as const;
 
-/** Outgoing event kinds of the log: mox's eight plus `queued` (a Postwire extension). */
-export const OUTGOING_EVENT_KINDS = ["queued", ...MOX_OUTGOING_EVENTS] as const;
+/**
+ * Outgoing event kinds of the log: mox's eight plus Postwire's `queued` (the message entered the
+ * queue) and `unsubscribed` (a recipient used a one-click unsubscribe link).
+ */
+export const OUTGOING_EVENT_KINDS = ["queued", ...MOX_OUTGOING_EVENTS, "unsubscribed"] as const;
 
 /**
  * Every event kind in the log: incoming mail, the outgoing lifecycle, and `push` (an app's push

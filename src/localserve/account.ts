@@ -19,7 +19,7 @@ export async function ensureLocalAccount(database: Database): Promise<number> {
       name: localAccount.name,
       fullName: "", // mox localserve's account has no full name: a Send without From has an empty display name
       addresses: [localAccount.address],
-      settings: { keepRetiredMessageMs: 72 * 3_600_000, keepRetiredWebhookMs: 72 * 3_600_000 },
+      settings: { keepRetiredMessageMs: 72 * 3_600_000, keepRetiredWebhookMs: 72 * 3_600_000, categories: ["*"] },
     });
     if (hash) await setPasswordHash(tx, acc.id, hash);
     return acc.id;

@@ -48,9 +48,22 @@ export function localserveConfig(f: LocalserveFlags): Config {
       greetPause: "0s", // local clients only: no early-talker pause
     },
     // One account on loopback: its subscribers may use the whole connection limit.
-    http: { enabled: f.httpPort !== 0, host: f.host, port: f.httpPort, events: { maxPerIp: 20000, maxPerAccount: 20000 } },
+    // publicUrl: localserve's own listener (one-click unsubscribe links point at it).
+    http: {
+      enabled: f.httpPort !== 0,
+      host: f.host,
+      port: f.httpPort,
+      publicUrl: f.httpPort !== 0 ? `http://${publicHost(f.host)}:${f.httpPort}` : "",
+      events: { maxPerIp: 20000, maxPerAccount: 20000 },
+    },
     metrics: { enabled: f.metrics },
     queue: { timeScale: f.timeScale },
     webhooks: { allowHosts: ["127.0.0.1", "localhost", "[::1]"] },
   }, "localserve");
+}
+
+/** The host part of localserve's own URL: a wildcard listener is reached as localhost. */
+function publicHost(host: string): string {
+  if (host === "0.0.0.0" || host === "::" || host === "") return "localhost";
+  return host.includes(":") ? `[${host}]` : host;
 }

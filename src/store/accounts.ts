@@ -17,6 +17,7 @@ export const defaultAccountSettings: AccountSettings = {
   keepRetiredWebhookMs: 7 * 86_400_000,
   maxOutgoingMessagesPerDay: 1000,
   maxFirstTimeRecipientsPerDay: 200,
+  categories: [],
 };
 
 const defaultMailboxes: [string, MailboxRole][] = [

@@ -9,6 +9,7 @@ import { messageChangeRoutes } from "./message-change.js";
 import { messageListRoutes } from "./message-list.js";
 import { messageReadRoutes } from "./message-read.js";
 import { messageSearchRoutes } from "./message-search.js";
+import { preferenceRoutes } from "./preferences.js";
 import { queueRoutes } from "./queue.js";
 import { sendRoutes } from "./send.js";
 import { suppressionRoutes } from "./suppressions.js";
@@ -17,4 +18,4 @@ import { suppressionRoutes } from "./suppressions.js";
 export type RouteModule = (deps: ApiDeps) => ApiMethod[];
 
 /** Every built-in route file, mox's methods and Postwire's extensions. */
-export const builtinRoutes: readonly RouteModule[] = [sendRoutes, suppressionRoutes, messageReadRoutes, messageChangeRoutes, messageListRoutes, messageSearchRoutes, queueRoutes];
+export const builtinRoutes: readonly RouteModule[] = [sendRoutes, suppressionRoutes, messageReadRoutes, messageChangeRoutes, messageListRoutes, messageSearchRoutes, queueRoutes, preferenceRoutes];

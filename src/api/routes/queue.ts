@@ -2,12 +2,14 @@
  * Queue control (Postwire extensions): QueueList (the account's messages still in the queue:
  * queued, delayed, scheduled by FutureRelease, held), QueueGet (one message, queued or retired,
  * with its attempts timeline and its outgoing webhooks), QueueCancel (removes a queued message,
- * mox's `canceled` event) and QueueRetryNow. The work is delivery's queue admin; every call is
+ * mox's `canceled` event), QueueRetryNow, and SendLookup (the latest send to an address, by
+ * UniqueID and category; retired messages stay for the keep period). The work is delivery's queue admin; every call is
  * scoped to the caller's account: another account's message is `queueMsgNotFound`.
  */
 import type { DeliveryResult, OutboundMessage, QueueState } from "../../delivery/index.js";
 import type { ApiDeps } from "../deps.js";
 import { ApiError } from "../errors.js";
+import { checkAddress } from "./suppressions.js";
 import { defineMethod, type ApiMethod, type CallContext } from "../registry.js";
 import { emptyResult } from "../types.js";
 import { t, type Infer } from "../wire.js";
@@ -30,6 +32,8 @@ const messageT = t.struct("QueueMessage", {
   NextAttempt: t.nullable(t.time),
   LastAttempt: t.nullable(t.time),
   LastError: t.string,
+  UniqueID: t.string,
+  Categories: t.list(t.string),
 });
 
 const attemptT = t.struct("QueueAttempt", {
@@ -70,6 +74,8 @@ function messageWire(m: OutboundMessage, now: Date): Wire<typeof messageT> {
     NextAttempt: m.status === "queued" && !m.hold ? m.nextAttemptAt : null,
     LastAttempt: m.lastAttemptAt,
     LastError: last && !last.success ? last.error : "",
+    UniqueID: m.uniqueId,
+    Categories: m.categories,
   };
 }
 
@@ -97,7 +103,7 @@ function decodeCursor(s: string): number | undefined {
 
 const idRequest = (name: string) => t.struct(name, { QueueMsgID: t.int });
 
-/** The four queue methods. */
+/** The four queue methods and SendLookup. */
 export function queueRoutes(deps: ApiDeps): ApiMethod[] {
   const admin = deps.delivery.admin;
   const now = () => new Date(deps.clock.now());
@@ -146,6 +152,18 @@ export function queueRoutes(deps: ApiDeps): ApiMethod[] {
         const m = await own(call, req.QueueMsgID);
         const hooks = deps.messageWebhooks ? await deps.messageWebhooks(call.account.id, m.id) : [];
         return { Message: messageWire(m, now()), Attempts: m.results.map(attemptWire), Webhooks: hooks.map(summaryWire) };
+      },
+    }),
+    defineMethod({
+      name: "SendLookup",
+      summary: "Returns the latest message sent to an address (optionally with a UniqueID and a category) with its state, or null.",
+      extension: true,
+      request: t.struct("SendLookupRequest", { Address: t.string, UniqueID: t.string, Category: t.string }),
+      response: t.struct("SendLookupResult", { Message: t.nullable(messageT) }),
+      async handle(call, req) {
+        checkAddress(req.Address);
+        const m = await deps.delivery.lookup(deps.database.db, { accountId: call.account.id, recipient: req.Address, uniqueId: req.UniqueID, category: req.Category });
+        return { Message: m && messageWire(m, now()) };
       },
     }),
     defineMethod({

@@ -14,6 +14,7 @@ import { sendRequestT, sendResultT, type NameAddress, type SendRequest } from ".
 import { isZeroTime } from "../wire.js";
 import { sharedGroupCommit } from "../../db/index.js";
 import { composeSend, sentCopy, type ComposeSettings } from "./send-compose.js";
+import { sendTags } from "./send-categories.js";
 import { isIdempotentRepeat, priorAnswer, sendIdempotency, type SendIdempotency } from "./send-idempotency.js";
 
 /** Statement budget of Send's transaction. */
@@ -76,6 +77,7 @@ export function sendRoutes(deps: ApiDeps): ApiMethod[] {
     rcpts.forEach(parseNamed);
     await checkFrom(call, fromAddr);
     if (rcpts.length === 0) throw new ApiError("noRecipients", "no recipients");
+    const tags = sendTags(call.account, req);
     const recipients = rcpts.map((r) => r.Address);
     const limit = await deps.delivery.checkSendLimits(db, call.account, recipients);
     if (limit === "messageLimitReached") throw new ApiError(limit, "outgoing message rate limit reached");
@@ -118,6 +120,7 @@ export function sendRoutes(deps: ApiDeps): ApiMethod[] {
         futureRelease,
         fromId: null,
         source: "webapi",
+        ...tags,
       });
       if (sent && (await findMailbox(tx, call.account.id, { role: "sent" }))) {
         await insertMessage(tx, {

@@ -10,7 +10,8 @@ import { defineMethod, type ApiMethod } from "../registry.js";
 import { emptyResult, suppressionT } from "../types.js";
 import { t } from "../wire.js";
 
-function checkAddress(address: string): void {
+/** Refuses an unparsable address with `badAddress`. */
+export function checkAddress(address: string): void {
   try {
     parseAddress(address);
   } catch (err) {

@@ -74,11 +74,16 @@ export const outboundMessages = pgTable(
     lastActivity: timestamp("last_activity", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     /** Retired rows are removed after this; null while queued. */
     keepUntil: timestamp("keep_until", { withTimezone: true, precision: 3 }),
+    /** Send's UniqueID (SendLookup), "" when none. */
+    uniqueId: text("unique_id").notNull().default(""),
+    /** Send's Categories (opt-outs, one-click unsubscribe, SendLookup). */
+    categories: text("categories").array().notNull().default(sql`'{}'::text[]`),
   },
   (t) => [
     uniqueIndex("outbound_from_id_idx").on(t.fromId).where(sql`${t.fromId} <> ''`),
     index("outbound_account_status_idx").on(t.accountId, t.status, t.id),
     index("outbound_recipient_idx").on(sql`lower(${t.recipient})`, t.lastActivity),
+    index("outbound_lookup_idx").on(t.accountId, sql`lower(${t.recipient})`, t.id),
     index("outbound_keep_until_idx").on(t.keepUntil).where(sql`${t.keepUntil} is not null`),
     index("outbound_raw_idx").on(t.rawId),
   ],

@@ -35,6 +35,8 @@ export type AccountSettings = {
   keepRetiredWebhookMs: number;
   maxOutgoingMessagesPerDay: number;
   maxFirstTimeRecipientsPerDay: number;
+  /** Category names Send accepts; `*` accepts any (absent in rows written before categories existed). */
+  categories?: string[];
 };
 
 /** Accounts. Passwords are stored as scrypt hashes only. Owner: store. */
