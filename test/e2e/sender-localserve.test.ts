@@ -89,14 +89,23 @@ describe("sender features in localserve", () => {
     const again = await oneClick(url!);
     assert.deepEqual([again.status, JSON.parse(again.body).Result], [200, "alreadyUnsubscribed"], "idempotent");
     assert.deepEqual((await json("PreferencesGet", { Address: "reader@localhost" })).OptOut, ["news"]);
-    const events = await json("EventList", { Cursor: "", Addresses: [], Kinds: ["unsubscribed"], Limit: 100 });
-    assert.equal(events.Events.length, 1, "one event for two POSTs");
-    assert.deepEqual([events.Events[0].Payload.Event, events.Events[0].Payload.Recipient], ["unsubscribed", "reader@localhost"]);
 
     // The next news mail is dropped for this reader only; other categories still arrive.
     const news = await json("Send", { To: [{ Address: "reader@localhost" }, { Address: "friend@localhost" }], Subject: "news 2", Text: "x\n", Categories: ["news"] });
     const [dropped, kept] = news.Submissions.map((s: { QueueMsgID: number }) => s.QueueMsgID);
     assert.equal((await json("QueueGet", { QueueMsgID: dropped })).Message.State, "suppressed");
+
+    // The log shows events once no older transaction runs: wait for the drop's event (committed
+    // after both POSTs), then count the unsubscribed events.
+    type Ev = { Payload: { Event: string; Recipient: string; QueueMsgID: number } };
+    let events: Ev[] = [];
+    for (const end = Date.now() + 60_000; !events.some((e) => e.Payload.Event === "suppressed" && e.Payload.QueueMsgID === dropped); await new Promise((r) => setTimeout(r, 50))) {
+      assert.ok(Date.now() < end, "the suppressed event shows in EventList");
+      events = (await json("EventList", { Cursor: "", Addresses: [], Kinds: ["unsubscribed", "suppressed"], Limit: 1000 })).Events;
+    }
+    const unsub = events.filter((e) => e.Payload.Event === "unsubscribed");
+    assert.equal(unsub.length, 1, "one event for two POSTs");
+    assert.deepEqual([unsub[0]!.Payload.Event, unsub[0]!.Payload.Recipient], ["unsubscribed", "reader@localhost"]);
     assert.ok((await json("MessageWait", { Address: "friend@localhost", Subject: "news 2", Timeout: 30 })).Message);
     const bill = await json("Send", { To: [{ Address: "reader@localhost" }], Subject: "your bill", Text: "x\n", Categories: ["billing"] });
     assert.ok((await json("MessageWait", { Address: "reader@localhost", Subject: "your bill", Timeout: 30 })).Message);
