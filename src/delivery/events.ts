@@ -17,6 +17,8 @@ export type EventDetails = {
   suppressing?: boolean;
   /** DSN-triggered events carry the original's Extra as is (null when it had none). */
   extraNullable?: boolean;
+  /** A bounce DSN's class (the BounceClass extension field). */
+  bounceClass?: "soft" | "hard";
 };
 
 /** The exact JSON body of an outgoing event (mox key order, Go encoding). */
@@ -41,6 +43,7 @@ export function outgoingJson(row: OutboundRow, kind: OutgoingKind, d: EventDetai
     Extra: d.extraNullable && Object.keys(extra).length === 0 ? null : extra,
     Recipient: row.recipient,
     MailFrom: row.mailFrom,
+    ...(d.bounceClass ? { BounceClass: d.bounceClass } : {}),
   });
 }
 

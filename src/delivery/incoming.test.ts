@@ -60,8 +60,20 @@ describe("incoming DSNs to FromID addresses (TestFromIDIncomingDelivery)", () =>
       assert.equal(event!.FromID, fromId);
       assert.equal(event!.Suppressing, false, "554 5.0.0 is no immediate block");
       assert.equal(event!.Extra, null, "DSN events carry the original's Extra, null when it had none");
+      // BounceClass (extension) only on failed DSN events: 554 5.0.0 is a hard bounce.
+      assert.equal(event!.BounceClass, action === "failed" ? "hard" : undefined);
     });
   }
+
+  it("classes a failed DSN's bounce: mailbox full and 4xx are soft, a policy refusal hard", async () => {
+    const full = await offer(dsn("failed", ["rcpt@remote.example"], "552 5.2.2 mailbox full"));
+    assert.deepEqual([full.event!.Event, full.event!.BounceClass], ["failed", "soft"]);
+    const later = await offer(dsn("failed", ["rcpt@remote.example"], "451 4.4.1 no answer"));
+    assert.equal(later.event!.BounceClass, "soft");
+    const gone = await offer(dsn("failed", ["rcpt@remote.example"], "554 5.7.0 refused by policy"));
+    assert.equal(gone.event!.BounceClass, "hard");
+    assert.deepEqual(Object.keys(gone.event!).filter((k) => k !== "kind").slice(-4), ["Extra", "Recipient", "MailFrom", "BounceClass"]);
+  });
 
   it("marks a multi-recipient DSN or an unknown action as unrecognized", async () => {
     const multi = await offer(dsn("failed", ["rcpt@remote.example", "other@remote.example"]));
@@ -82,7 +94,7 @@ describe("incoming DSNs to FromID addresses (TestFromIDIncomingDelivery)", () =>
     assert.deepEqual(list.map((x) => x.reason), ['delivery failure from DSN with smtp code 550, enhanced code "1.1"']);
     const [row] = await s.delivery.admin.list({ accountId: s.accountId });
     assert.equal(row!.status, "delivered", "the retired message keeps its status");
-    assert.equal(row!.results.length, 1 + 8, "the delivery plus one note per matched incoming message");
+    assert.equal(row!.results.length, 1 + 11, "the delivery plus one note per matched incoming message");
   });
 
   it("does not match a message that is still queued", async () => {

@@ -26,8 +26,20 @@ export async function handleIncoming(ctx: Ctx, tx: Tx, m: IncomingOffer): Promis
     v.kind === "failed" && v.code !== 0
       ? await processFailure(tx, { msgId: row.id, accountId: m.accountId, recipient: row.recipient, code: v.code, secode: v.secode, source: "DSN" })
       : false;
-  await appendOutgoing(ctx.eventLog, tx, row, v.kind, { code: v.code, secode: v.secode, dsn: v.dsn, suppressing, extraNullable: true }, now, m.accountId);
+  const bounceClass = v.kind === "failed" && v.dsn ? classifyBounce(v.code, v.secode) : undefined;
+  await appendOutgoing(ctx.eventLog, tx, row, v.kind, { code: v.code, secode: v.secode, dsn: v.dsn, suppressing, extraNullable: true, bounceClass }, now, m.accountId);
   return true;
+}
+
+/**
+ * A bounce's class (RFC 3463): `soft` when a later send may succeed — a 4xx code or a transient
+ * subject reported as final (mailbox full 5.2.2, message too big 5.2.3/5.3.4, network and
+ * routing 5.4.x) — else `hard` (the address or policy refuses, or the DSN gives no code).
+ */
+export function classifyBounce(code: number, secode: string): "soft" | "hard" {
+  if (Math.floor(code / 100) === 4) return "soft";
+  if (["2.2", "2.3", "3.4"].includes(secode) || secode.startsWith("4.")) return "soft";
+  return "hard";
 }
 
 /** The text after the first catchall separator of the recipient localpart, if its domain has one. */

@@ -51,6 +51,8 @@ export interface Outgoing {
   Recipient?: string;
   /** Postwire extension: the SMTP MAIL FROM of the message (may be `""` for a null sender). */
   MailFrom?: string;
+  /** Postwire extension, on `failed` events from an incoming DSN: `soft` (may succeed later) or `hard`. */
+  BounceClass?: "soft" | "hard";
 }
 
 /** A display name and address (mox `webhook.NameAddress`). */
@@ -153,6 +155,7 @@ export function outgoingToGo(o: Outgoing): GoStruct {
       // Postwire's additive fields, after mox's (absent in mox's own examples).
       ...(o.Recipient !== undefined ? ([["Recipient", o.Recipient]] as const) : []),
       ...(o.MailFrom !== undefined ? ([["MailFrom", o.MailFrom]] as const) : []),
+      ...(o.BounceClass !== undefined ? ([["BounceClass", o.BounceClass]] as const) : []),
     ],
   };
 }
