@@ -7,7 +7,7 @@ import { freePort, groupRss, startChild, waitSmtp, type Child } from "./proc.js"
 import { createThrowawayDb, pgInfo } from "./pg.js";
 import { NotAvailable, type Backend, type BenchContext } from "./types.js";
 
-/** Credentials of localserve's account (mox-compatible). */
+/** Credentials of localserve's account (the same as mox localserve's). */
 export const ACCOUNT = { user: "mox@localhost", password: "moxmoxmox" };
 /** `Authorization` header value for webapi and WebSocket. */
 export const AUTH = "Basic " + Buffer.from(`${ACCOUNT.user}:${ACCOUNT.password}`).toString("base64");

@@ -1,5 +1,5 @@
 /**
- * The hono app: routing and statuses of mox-compat §1.1, the POST pipeline of §1.2 (CSRF,
+ * The hono app: routing and statuses of docs/contract.md §1.1, the POST pipeline of §1.2 (CSRF,
  * auth, body, strict JSON, method), safe headers on every response and the one error mapping.
  */
 import { Hono, type Context } from "hono";

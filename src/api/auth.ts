@@ -1,5 +1,5 @@
 /**
- * HTTP basic authentication for POSTs, in mox's order (mox-compat §1.2): missing credentials
+ * HTTP basic authentication for POSTs, in mox's order (docs/contract.md §1.2): missing credentials
  * → 401 (not counted), client IP → 500 if unknown, limiter → 429 before any password check
  * (per IP, then per account once the login is looked up),
  * then the password (a dummy KDF for unknown users, so timing and answer do not tell them

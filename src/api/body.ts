@@ -1,5 +1,5 @@
 /**
- * Reading a POST body into the `request` field and uploaded files (mox-compat §1.2 steps 5–6).
+ * Reading a POST body into the `request` field and uploaded files (docs/contract.md §1.2 steps 5–6).
  * Size is capped before anything is buffered: a declared Content-Length over the cap is
  * refused at once, and streamed bytes are counted as they arrive. Refusals are 400 `protocol`
  * with Go's texts, as mox answers (Go's form parsing refuses a urlencoded body over 10 MB with

@@ -1,5 +1,5 @@
 /**
- * Cross-site request refusal for POSTs (reliability.md C8). A browser holding cached basic-auth
+ * Cross-site request refusal for POSTs (docs/guarantees.md C8). A browser holding cached basic-auth
  * credentials would send them with a form posted from another site; such requests carry an
  * `Origin` of that site or `Sec-Fetch-Site: cross-site`, and get 403 before authentication.
  * Clients that send neither header (curl, mox's Go client, server-side code) are unaffected.

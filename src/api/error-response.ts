@@ -1,6 +1,6 @@
 /**
  * The one error mapping (hono `app.onError`): HTTP-level refusals become their plain-text
- * answers; everything else becomes 400 `{"Code","Message"}` (mox-compat §1.2 step 8). Errors of
+ * answers; everything else becomes 400 `{"Code","Message"}` (docs/contract.md §1.2 step 8). Errors of
  * lower modules map by their stable `code`; anything unknown is `server` and logged as a fault.
  */
 import type { Context } from "hono";

@@ -1,5 +1,5 @@
 /**
- * Error codes of the webapi (mox-compat §1.3). Every method failure becomes a 400 with
+ * Error codes of the webapi (docs/contract.md §1.3). Every method failure becomes a 400 with
  * `{"Code","Message"}`; the list is closed so a typo cannot invent a code on the wire.
  */
 export const apiErrorCodes = [

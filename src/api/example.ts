@@ -1,6 +1,6 @@
 /**
  * Example JSON for the form pages, built from the wire types the way mox's FillExample does
- * (mox-compat §5): every field at its zero value, every list with one zero element, every map
+ * (docs/contract.md §5): every field at its zero value, every list with one zero element, every map
  * as `{"example": zero}`, pointers allocated; a struct met again inside itself is left at Go's
  * zero value (its lists and maps `null`).
  */

@@ -1,5 +1,5 @@
 /**
- * Message flags as mox's webapi treats them (mox-compat §1.5): case-insensitive on input,
+ * Message flags as mox's webapi treats them (docs/contract.md §1.5): case-insensitive on input,
  * stored lowercase; the ten system flags, anything else a keyword (an IMAP atom that does not
  * start with `\`). Listed system flags first in mox's order, then keywords sorted.
  */

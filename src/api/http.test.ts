@@ -1,5 +1,5 @@
 // The webapi over real HTTP on @hono/node-server: raw request paths the URL parser would
-// normalise, and oversized bodies refused without buffering (reliability.md C5–C7).
+// normalise, and oversized bodies refused without buffering (docs/guarantees.md C5–C7).
 import assert from "node:assert/strict";
 import http from "node:http";
 import { after, before, describe, it } from "node:test";

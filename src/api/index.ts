@@ -1,5 +1,5 @@
 /**
- * api: the mox-compatible webapi v0 at /webapi/ (hono): routing, basic auth with the shared
+ * api: the webapi v0 at /webapi/ (hono, compatible with mox's): routing, basic auth with the shared
  * failed-auth limiter, strict request decoding, the 12 mox methods plus extensions, form pages.
  * It does not compose, store or deliver mail itself (message/, store/, delivery/ do).
  * Invariants: dispatch only through the method Map; every failure is one mapped answer;

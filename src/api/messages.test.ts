@@ -1,6 +1,6 @@
 // mox webapisrv TestServer, message part, on messages stored like the receive path stores them:
 // MessageGet/RawGet/PartGet byte-exact, flags, move, delete, and IDOR (another account's ids
-// are messageNotFound everywhere, reliability.md C9). Plus the suppression list scenario.
+// are messageNotFound everywhere, docs/guarantees.md C9). Plus the suppression list scenario.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { basic, pw0, startApiEnv, toRes, type ApiEnv } from "./test-env.js";

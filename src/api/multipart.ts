@@ -5,7 +5,7 @@
  * never buffered whole. Parts that are neither fields nor wanted files are skipped unbuffered.
  *
  * Hand-written rather than busboy: Send copies each upload's own `Content-Type` header with its
- * parameters and its `Content-ID` (mox-compat §1.6), and busboy reports only the bare media
+ * parameters and its `Content-ID` (docs/contract.md §1.6), and busboy reports only the bare media
  * type of a part, no other header.
  */
 import { ApiError } from "./errors.js";

@@ -1,4 +1,4 @@
-// The form pages (mox-compat §5): example JSON built from the types like mox's FillExample,
+// The form pages (docs/contract.md §5): example JSON built from the types like mox's FillExample,
 // the index, and the pages working in a real browser (Debian's chromium via playwright-core).
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";

@@ -1,6 +1,6 @@
 // mox webapisrv TestServer, first half: routing statuses, safe headers, method-name abuse,
-// authentication with the failed-auth limiter, protocol errors (mox-compat §1.1–1.3, §6;
-// reliability.md C1–C4, C7, C8).
+// authentication with the failed-auth limiter, protocol errors (docs/contract.md §1.1–1.3, §6;
+// docs/guarantees.md C1–C4, C7, C8).
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { basic, pw0, pw1, startApiEnv, toRes, type ApiEnv } from "./test-env.js";
@@ -84,7 +84,7 @@ describe("webapi routing", () => {
     }
     assert.deepEqual(statuses.slice(0, 10), Array(10).fill(401));
     assert.equal(statuses[20], 429);
-    // The right password is refused too while over the limit (reliability.md C3).
+    // The right password is refused too while over the limit (docs/guarantees.md C3).
     const r = await env.post("SuppressionList", {}, { password: pw0, ip: "198.51.100.20" });
     assert.equal(r.status, 429);
     assert.equal(r.text, "429 - too many auth attempts\n");

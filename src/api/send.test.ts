@@ -1,6 +1,6 @@
 // mox webapisrv TestServer, Send part: the full Send with every field and the Sent copy read
 // back through the message methods, the multipart/form-data Send with uploads and FromID, and
-// Send's errors in mox's check order (mox-compat §1.3–1.6, §6).
+// Send's errors in mox's check order (docs/contract.md §1.3–1.6, §6).
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { formatGoTime } from "../events/index.js";

@@ -1,5 +1,5 @@
 /**
- * The webapi v0 payload types (mox `webapi` package, mox-compat §1.4–1.6) as wire descriptors.
+ * The webapi v0 payload types (mox `webapi` package, docs/contract.md §1.4–1.6) as wire descriptors.
  * Field names and order are mox's Go field names and declaration order: they are the JSON keys.
  */
 import type { Structure } from "../events/index.js";
@@ -86,7 +86,7 @@ export const structureT: StructType<Structure> = t.struct("Structure", () => ({
   Parts: t.list(structureT),
 }));
 
-/** mox `webapi.MessageMeta`, keys in mox's order (mox-compat §1.5). */
+/** mox `webapi.MessageMeta`, keys in mox's order (docs/contract.md §1.5). */
 export const messageMetaT = t.struct("MessageMeta", {
   Size: t.int,
   DSN: t.bool,

@@ -1,4 +1,4 @@
-// Operator actions on the outgoing queue (mox-compat §3.3 "Admin"): list, hold/release,
+// Operator actions on the outgoing queue (docs/contract.md §3.3 "Admin"): list, hold/release,
 // retry now, fail (failure DSN + `failed` event) and drop (`canceled` event, no DSN).
 import { cancelUnclaimedJobs, setJobsRunAt } from "../queue/index.js";
 import { prepareDsn, storeDsn } from "./dsn.js";

@@ -1,4 +1,4 @@
-// reliability.md E5: kill -9 during outbound delivery, after the MX's 250 and before the
+// docs/guarantees.md E5: kill -9 during outbound delivery, after the MX's 250 and before the
 // outcome committed. After restart the recipient is delivered again (at most one duplicate),
 // one `delivered` event is recorded, and no DSN goes out for it.
 import assert from "node:assert/strict";

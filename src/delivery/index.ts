@@ -1,5 +1,5 @@
 /**
- * Outgoing delivery (mox-compat §3, §2.3, §2.9): the queue of outbound messages (one per
+ * Outgoing delivery (docs/contract.md §3, §2.3, §2.9): the queue of outbound messages (one per
  * recipient), its handler on the shared job queue (MX lookup, nodemailer SMTP with DKIM, retries
  * and DSNs), suppression list, daily limits, FromID matching of incoming DSNs, admin actions.
  * It does not accept SMTP (inbound/) nor send webhooks: it appends events in the transaction

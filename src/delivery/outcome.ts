@@ -1,4 +1,4 @@
-// Records the outcome of an attempt in ONE transaction per batch (mox-compat §3.3): row state,
+// Records the outcome of an attempt in ONE transaction per batch (docs/contract.md §3.3): row state,
 // result, event, suppression, DSN and the job's completion or next run all commit together.
 // Only rows still queued change, so a late or repeated outcome is a no-op.
 import type { Tx } from "../db/index.js";

@@ -1,4 +1,4 @@
-// mox queue_test.go TestQueue (delivery part) and reliability.md A3/E13 on a fake MX.
+// mox queue_test.go TestQueue (delivery part) and docs/guarantees.md A3/E13 on a fake MX.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { parseDsn } from "../dsn/index.js";
@@ -48,7 +48,7 @@ describe("delivery queue (TestQueue)", () => {
       assert.equal(firstOf("failed"), "perm@remote.example");
       assert.equal(firstOf("delayed"), "temp@remote.example");
       assert.deepEqual(s.mx.transactions[0]!.rcptTo, ["ok@remote.example"]);
-      // One DSN, naming only the permanently failed recipient (reliability.md E13).
+      // One DSN, naming only the permanently failed recipient (docs/guarantees.md E13).
       const inbox = await s.inbox();
       assert.equal(inbox.length, 1);
       const dsn = parseDsn(inbox[0]!.raw);

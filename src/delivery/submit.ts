@@ -1,4 +1,4 @@
-// Submission into the outgoing queue (mox-compat §3.1, §1.6 "Queueing"): one row and one job
+// Submission into the outgoing queue (docs/contract.md §3.1, §1.6 "Queueing"): one row and one job
 // per recipient, consecutive ids, FromIDs for configured login addresses, a `queued` event each.
 import { randomBytes } from "node:crypto";
 import type { Tx } from "../db/index.js";

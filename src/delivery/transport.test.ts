@@ -1,5 +1,5 @@
 // How delivery talks to the next hop: DKIM signing for the From domain, opportunistic STARTTLS,
-// REQUIRETLS semantics (mox-compat §1.6/§3), and MX routing through the injected resolver.
+// REQUIRETLS semantics (docs/contract.md §1.6/§3), and MX routing through the injected resolver.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import selfsigned from "selfsigned";

@@ -1,6 +1,6 @@
 // dsn: delivery status notifications (RFC 3464, RFC 6533). Owns composing the failure and
 // delay DSNs delivery writes to the sender's Inbox, parsing incoming DSNs, and mapping one
-// to an outgoing webhook event (mox-compat §2.9). Knows nothing of queues, storage or
+// to an outgoing webhook event (docs/contract.md §2.9). Knows nothing of queues, storage or
 // sending. Invariants: composed DSNs have CRLF line ends; parsing never throws and reads
 // only the top level and the status part, within fixed bounds.
 

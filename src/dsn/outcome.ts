@@ -1,4 +1,4 @@
-// mox-compat §2.9 step 3: what an incoming message matched to a sent one means for the
+// docs/contract.md §2.9 step 3: what an incoming message matched to a sent one means for the
 // outgoing webhook. Pure; the caller did the FromID lookup and owns suppression.
 import { dsnActions, type DsnAction, type DsnParseResult } from "./types.js";
 

@@ -1,4 +1,4 @@
-// parseDsn: recognise and read an incoming DSN (mox-compat §2.9, mox dsn/parse.go). Lenient
+// parseDsn: recognise and read an incoming DSN (docs/contract.md §2.9, mox dsn/parse.go). Lenient
 // where mox is strict (duplicate fields: first wins; unknown actions are returned as
 // given) and bounded: only the top level and the status part are read, the status part is
 // capped at 1 MiB and 1000 recipient blocks.

@@ -13,7 +13,7 @@ export function humanText(req: DsnComposeRequest): string {
   return s;
 }
 
-// mox promises "4 hours, 8 hours and 16 hours" while its backoff waits less (mox-compat
+// mox promises "4 hours, 8 hours and 16 hours" while its backoff waits less (docs/contract.md
 // §3.3, doc≠code); we state the actual give-up time instead when the caller knows it.
 function retryText(recipients: readonly DsnRecipient[]): string {
   const until = recipients.find((r) => r.willRetryUntil)?.willRetryUntil;

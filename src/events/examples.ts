@@ -1,5 +1,5 @@
 /**
- * The sample payloads of `mox example` (mox-compat §2.10), used by WebhookTest and by docs.
+ * The sample payloads of `mox example` (docs/contract.md §2.10), used by WebhookTest and by docs.
  * Each call returns fresh objects, so callers may change them.
  */
 import { encodeGoJson } from "./go-json.js";

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { EXAMPLE_NAMES, exampleBody, examplePayload, exampleText } from "./examples.js";
 import { serializeIncoming, serializeOutgoing, type Incoming, type Outgoing } from "./payload.js";
 
-// Expected texts are written out from mox-compat §2.1, §2.2 and §2.10 (mox examples.go).
+// Expected texts are written out from docs/contract.md §2.1, §2.2 and §2.10 (mox examples.go).
 const DELIVERED_BODY =
   '{"Version":0,"Event":"delivered","DSN":false,"Suppressing":false,"QueueMsgID":101,' +
   '"FromID":"MDEyMzQ1Njc4OWFiY2RlZg","MessageID":"\\u003cQnxzgulZK51utga6agH_rg@mox.example\\u003e",' +

@@ -1,5 +1,5 @@
 /**
- * The webhook bodies of mox's package `webhook` (mox-compat §2.1, §2.2): types with Go's field
+ * The webhook bodies of mox's package `webhook` (docs/contract.md §2.1, §2.2): types with Go's field
  * names and serializers that emit the same bytes as Go's `json.Marshal` — fields in declaration
  * order, lists as `[]` (never `null`), maps with sorted keys, times in RFC 3339.
  */

@@ -1,5 +1,5 @@
 /**
- * fault: named fault points for crash and fault-injection tests (reliability.md FAULT). A point
+ * fault: named fault points for crash and fault-injection tests (docs/guarantees.md FAULT). A point
  * does nothing unless the environment variable POSTWIRE_FAULTS arms it; it is read once, on the
  * first call. Owns no other module's behaviour: callers insert `await faultPoint("name")` at
  * the moment they want testable (one line each). Invariant: unarmed, a point costs one lookup.

@@ -80,7 +80,7 @@ export function longestLine(raw: Buffer): number {
   }
 }
 
-/** X-Mox-Extra-<Key> headers, with MIME-canonical keys (mox-compat 3.1). */
+/** X-Mox-Extra-<Key> headers, with MIME-canonical keys (docs/contract.md 3.1). */
 function extraHeaders(p: ParsedMessage): Record<string, string> {
   const out: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [name, value] of p.Headers) {

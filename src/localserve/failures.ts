@@ -1,4 +1,4 @@
-// localserve's scripted SMTP failures (mox-compat §4): the receive path asks, per phase and
+// localserve's scripted SMTP failures (docs/contract.md §4): the receive path asks, per phase and
 // address, whether to answer with an error instead of going on. mox's rules on the localpart
 // suffix (`temperror`, `permerror`, `NNN`, `timeout`; prefixes `mailfrom`/`rcptto` pick the
 // phase) plus Postwire's sequences: `x+451-451-250` answers 451, 451, then 250 for successive

@@ -1,7 +1,7 @@
 // Charset decoding through the WHATWG TextDecoder (Node's full ICU covers the legacy
 // mail charsets: iso-8859-*, windows-125x, koi8, shift_jis, iso-2022-jp, euc-kr incl.
 // ks_c_5601-1987, gbk, big5, utf-16). Unknown charsets (utf-7, made-up names) fall back to
-// UTF-8 with U+FFFD, so the result is always valid for JSON (reliability.md B7).
+// UTF-8 with U+FFFD, so the result is always valid for JSON (docs/guarantees.md B7).
 
 import { TextDecoder } from "node:util";
 

@@ -1,4 +1,4 @@
-// The MIME body of a composed message (mox-compat §1.6): multipart/mixed ⊃ multipart/related
+// The MIME body of a composed message (docs/contract.md §1.6): multipart/mixed ⊃ multipart/related
 // ⊃ multipart/alternative, each level only when needed, with text, HTML and file parts.
 import { randomBytes } from "node:crypto";
 import { ComposeError } from "./errors.js";

@@ -1,4 +1,4 @@
-// composeMessage: a webapi Send request to message bytes, per mox-compat §1.6. Header
+// composeMessage: a webapi Send request to message bytes, per docs/contract.md §1.6. Header
 // order From, Reply-To, To, Cc, Subject, Date, Message-Id, References, In-Reply-To,
 // MIME-Version, custom headers, User-Agent, Content-Type. BCC never reaches the header.
 import { AddressError, formatAddress, needsSmtpUtf8, parseAddress, type EmailAddress } from "../smtp/index.js";

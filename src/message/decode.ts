@@ -1,6 +1,6 @@
 // Content-Transfer-Encoding decoding (RFC 2045 §6) and line-ending normalisation for
 // text parts. Lenient like mail readers must be, and linear in the input size
-// (reliability.md B6: garbage base64 and millions of QP soft breaks stay cheap).
+// (docs/guarantees.md B6: garbage base64 and millions of QP soft breaks stay cheap).
 
 const CR = 0x0d;
 const LF = 0x0a;

@@ -93,7 +93,7 @@ function normalizeAddress(addr: string): string {
   }
 }
 
-/** The References list of the webapi MessageGet rule (mox-compat §1.5). */
+/** The References list of the webapi MessageGet rule (docs/contract.md §1.5). */
 export function messageGetReferences(fields: readonly HeaderField[]): string[] {
   const refs = headerValues(fields, "references").flatMap((v) => v.replaceAll("\t", " ").split(" ").filter((w) => w !== ""));
   const inReplyTo = headerValue(fields, "in-reply-to");
@@ -101,7 +101,7 @@ export function messageGetReferences(fields: readonly HeaderField[]): string[] {
 }
 
 /**
- * The References list of the webhook Incoming rule (mox-compat §2.2, mox ReferencedIDs):
+ * The References list of the webhook Incoming rule (docs/contract.md §2.2, mox ReferencedIDs):
  * `<id>` entries, lowercased, whitespace inside removed; truncated entries skipped.
  */
 export function incomingReferences(fields: readonly HeaderField[]): string[] {

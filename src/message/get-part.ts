@@ -1,4 +1,4 @@
-// MessagePartGet (mox-compat §1.5): one MIME part's decoded bytes, found by walking only
+// MessagePartGet (docs/contract.md §1.5): one MIME part's decoded bytes, found by walking only
 // the requested branch of the tree. Synchronous: the walk is bounded by the tree limits
 // and does no charset or header decoding beyond the parts on the path.
 import { headerValue } from "./header.js";

@@ -27,7 +27,7 @@ export interface MimeNode {
   readonly children: MimeNode[];
 }
 
-/** Caps applied while walking; see reliability.md B1–B3. */
+/** Caps applied while walking; see docs/guarantees.md B1–B3. */
 export interface TreeLimits {
   /** Multipart nesting deeper than this is kept as a leaf. */
   readonly maxDepth: number;

@@ -28,7 +28,7 @@ describe("parseMessage (shared pool, worker under tsx)", () => {
   });
 });
 
-describe("MIME bombs (reliability.md B1–B8) finish quickly, bounded or failed", () => {
+describe("MIME bombs (docs/guarantees.md B1–B8) finish quickly, bounded or failed", () => {
   const pool = createParserPool({ timeoutMs: 5000 });
   after(() => pool.close());
 

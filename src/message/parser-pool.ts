@@ -1,4 +1,4 @@
-// A small pool of worker threads that parse messages (reliability.md B: "parsing runs in a
+// A small pool of worker threads that parse messages (docs/guarantees.md B: "parsing runs in a
 // worker with a wall-clock and heap limit"). A parse that overruns its time is answered
 // with a failure and its worker is terminated and replaced; a worker that dies (heap cap,
 // crash) fails only its own job. Callers always get a result, never an exception, so the

@@ -1,5 +1,5 @@
 // Byte-level helpers on raw messages: the bare CR/LF check behind the inbound smuggling
-// policy (reliability.md A1/A2), prepending trace headers, and Message-ID generation.
+// policy (docs/guarantees.md A1/A2), prepending trace headers, and Message-ID generation.
 import { randomBytes } from "node:crypto";
 import { domainToASCII } from "node:url";
 import { HeaderLineError } from "./errors.js";

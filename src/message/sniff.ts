@@ -1,6 +1,6 @@
 // A small content sniffer for files sent without a Content-Type, after the signatures of
 // Go's http.DetectContentType that mox relies on (first 512 bytes). Unknown binary data
-// yields "" (mox-compat §1.4: an application/octet-stream result is left empty).
+// yields "" (docs/contract.md §1.4: an application/octet-stream result is left empty).
 
 const sniffLen = 512;
 

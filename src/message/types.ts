@@ -9,7 +9,7 @@ export interface NameAddress {
   Address: string;
 }
 
-/** mox's `webhook.Structure`: one MIME node of a parsed message (mox-compat §2.2). */
+/** mox's `webhook.Structure`: one MIME node of a parsed message (docs/contract.md §2.2). */
 export interface Structure {
   /** Lowercase `type/subtype`; `text/plain` when the header is absent (RFC 2045 §5.2). */
   ContentType: string;
@@ -42,12 +42,12 @@ export interface ParsedMessage {
   /** Raw In-Reply-To value, or "". */
   InReplyTo: string;
   /**
-   * webapi MessageGet rule (mox-compat §1.5): References values split on whitespace, with
+   * webapi MessageGet rule (docs/contract.md §1.5): References values split on whitespace, with
    * In-Reply-To prepended when not already listed.
    */
   References: string[];
   /**
-   * webhook Incoming rule (mox-compat §2.2): message-ids from References only, lowercased,
+   * webhook Incoming rule (docs/contract.md §2.2): message-ids from References only, lowercased,
    * inner whitespace removed, each wrapped in `<>`; `[]` when none.
    */
   IncomingReferences: string[];
@@ -64,7 +64,7 @@ export interface ParsedMessage {
   Automated: boolean;
   /** Top-level header fields in order: `[name as written, unfolded raw value]`. */
   Headers: Array<[string, string]>;
-  /** True when a depth or part-count cap cut the Structure short (reliability.md B1/B2). */
+  /** True when a depth or part-count cap cut the Structure short (docs/guarantees.md B1/B2). */
   Truncated: boolean;
 }
 

@@ -78,7 +78,7 @@ describe("isSafeLocalpart", () => {
 });
 
 describe("baseAddress", () => {
-  // mox-compat §1.5 examples and the rules: cut at +, then -, drop dots, lowercase.
+  // docs/contract.md §1.5 examples and the rules: cut at +, then -, drop dots, lowercase.
   const cases: Array<[string, string]> = [
     ["Remote.Last-catchall@xn--74h.localhost", "remotelast@☺.localhost"],
     ["mjl+ZfV16EATHwKEufrSMo055Q@mox.example", "mjl@mox.example"],

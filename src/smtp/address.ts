@@ -44,7 +44,7 @@ export function isDotAtom(lp: string): boolean {
 
 /**
  * Whether a localpart is safe to accept for local delivery on an MX without auth: a plain
- * dot-atom with no `%` or `!`. Refuses the relay tricks of reliability.md A11
+ * dot-atom with no `%` or `!`. Refuses the relay tricks of docs/guarantees.md A11
  * (`"x@remote"@local`, `x%remote@local`, `host!x@local`) and anything needing quotes.
  */
 export function isSafeLocalpart(lp: string): boolean {
@@ -131,7 +131,7 @@ export function formatAddress(addr: EmailAddress, opts: { ascii?: boolean } = {}
 }
 
 /**
- * The suppression-list base address (mox-compat §1.5): localpart cut at the first `+`, then
+ * The suppression-list base address (docs/contract.md §1.5): localpart cut at the first `+`, then
  * at the first `-`, dots removed, lowercased; domain in unicode form, lowercase.
  * `Remote.Last-catchall@xn--74h.localhost` → `remotelast@☺.localhost`, `"a b"@x` → `"a b"@x`.
  * @throws AddressError when given an unparsable string.

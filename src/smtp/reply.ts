@@ -37,7 +37,7 @@ export interface SmtpReply {
 
 /**
  * The replies inbound sends for its refusals, so the same condition always gets the same
- * codes (reliability.md A1–A13). Turn one into an error with `smtpError(name)`.
+ * codes (docs/guarantees.md A1–A13). Turn one into an error with `smtpError(name)`.
  */
 export const smtpReplies = {
   relayDenied: { responseCode: 550, enhancedCode: "5.7.1", message: "relaying denied" },
@@ -48,7 +48,7 @@ export const smtpReplies = {
   smtpUtf8Required: { responseCode: 553, enhancedCode: "5.6.7", message: "non-ascii address requires SMTPUTF8" },
   messageTooBig: { responseCode: 552, enhancedCode: "5.3.4", message: "message too big" },
   headerTooLarge: { responseCode: 552, enhancedCode: "5.3.4", message: "header too large" },
-  // mox's wording for CVE-2023-51764 style input (reliability.md A1/A2).
+  // mox's wording for CVE-2023-51764 style input (docs/guarantees.md A1/A2).
   bareLineEnding: {
     responseCode: 500,
     enhancedCode: "5.5.2",

@@ -90,7 +90,7 @@ describe("webhook settings", () => {
     }
   });
 
-  // reliability.md D6: every internal form is refused when configured (serve mode is closed).
+  // docs/guarantees.md D6: every internal form is refused when configured (serve mode is closed).
   const refused = [
     "http://127.0.0.1/", "http://[::1]/", "http://[::ffff:127.0.0.1]/", "http://0.0.0.0/", "http://2130706433/",
     "http://0177.0.0.1/", "http://169.254.169.254/latest/meta-data/", "http://10.1.2.3/", "http://[fc00::1]/",

@@ -1,4 +1,4 @@
-// Per-account webhook settings (mox-compat §2.4): incoming and outgoing targets, the outgoing
+// Per-account webhook settings (docs/contract.md §2.4): incoming and outgoing targets, the outgoing
 // event filter, signing secrets, and the 410-disabled state. Two writers: the config file (and
 // localserve flags) through syncWebhookConfig at start, and the webapi through setWebhookConfig.
 // A target remembers which one set it, so a restart re-applies the config file without wiping

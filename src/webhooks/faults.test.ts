@@ -6,7 +6,7 @@ import { claimJobs } from "../queue/index.js";
 import { answer, hookEnv, openHookBase, type HookBase } from "./test-env.js";
 import { startReceiver } from "./test-receiver.js";
 
-// reliability.md group D against a real receiver: statuses, Retry-After, redirects, hanging and
+// docs/guarantees.md group D against a real receiver: statuses, Retry-After, redirects, hanging and
 // endless receivers, 410, supersede during a POST, per-URL concurrency.
 describe("webhook receiver faults", () => {
   let base: HookBase;

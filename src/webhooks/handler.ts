@@ -1,4 +1,4 @@
-// The queue handler for kind "webhook" (mox-compat §2.5–2.8): count the attempt in the database
+// The queue handler for kind "webhook" (docs/contract.md §2.5–2.8): count the attempt in the database
 // (committed before the POST), wait for a POST slot of the URL, POST without any transaction
 // open, give the slot back as soon as the answer is in, then record the result in one transaction
 // that also completes or reschedules the job (both commits are shared with other webhooks at the

@@ -1,5 +1,5 @@
 /**
- * Webhooks (mox-compat §2): per-account settings, the transactional outbox (an event becomes a
+ * Webhooks (docs/contract.md §2): per-account settings, the transactional outbox (an event becomes a
  * webhook row and queue job in the transaction that appended it), signed POSTs through the
  * shared job queue with mox's retry schedule, supersede per queue message, the delivery log,
  * redelivery and test POSTs, and the SSRF guard. It does not compose payloads (events/ does)

@@ -1,4 +1,4 @@
-// Receiver faults of reliability.md D3, D4, D5, D8: hanging, trickling, endless, redirecting,
+// Receiver faults of docs/guarantees.md D3, D4, D5, D8: hanging, trickling, endless, redirecting,
 // resetting receivers on real loopback sockets, with a short timeout instead of 30 s.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";

@@ -9,7 +9,7 @@ const mid = () => 0.5; // no jitter
 const low = () => 0; // -1 %
 const high = () => 0.999999; // just under +1 %
 
-describe("webhook retry schedule (mox-compat §2.6) on the queue's backoff", () => {
+describe("webhook retry schedule (docs/contract.md §2.6) on the queue's backoff", () => {
   test("waits are 1m 2m 4m 7m30s 15m 30m 1h 2h 4h 8h 16h and 12 attempts in all", () => {
     assert.deepEqual(webhookSchedule, [1, 2, 4, 7.5, 15, 30, 60, 120, 240, 480, 960].map((m) => m * MIN));
     assert.equal(MAX_ATTEMPTS, 12);

@@ -1,5 +1,5 @@
 /**
- * When to retry a webhook (mox-compat §2.6). The waits themselves come from the queue's one
+ * When to retry a webhook (docs/contract.md §2.6). The waits themselves come from the queue's one
  * backoff function (`retryDelay(webhookSchedule, ...)` in queue/backoff.ts: 1m … 16h, ±1 %,
  * 12 attempts, divided by the time scale); this file adds what is webhook-specific: counting
  * from the start of the failed attempt, and a receiver's `Retry-After`, which can lengthen a

@@ -53,7 +53,7 @@ describe("address classification", () => {
 describe("destination guard: static URL checks", () => {
   const guard = createDestinationGuard({ resolve });
 
-  // reliability.md D6: refused when not allow-listed (serve mode, closed by default).
+  // docs/guarantees.md D6: refused when not allow-listed (serve mode, closed by default).
   const refused = [
     "http://127.0.0.1/", "http://[::1]/", "http://[::ffff:127.0.0.1]/", "http://0.0.0.0/", "http://2130706433/",
     "http://0177.0.0.1/", "http://0x7f.1/", "http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/",

@@ -1,4 +1,4 @@
-// Who may listen (reliability.md group G): unauthenticated and wrong credentials, the shared
+// Who may listen (docs/guarantees.md group G): unauthenticated and wrong credentials, the shared
 // failed-auth limiter, cross-site upgrades (CSWSH), foreign addresses, token scope, origin,
 // source IP and expiry, account isolation, and client-side floods and oversized frames.
 import assert from "node:assert/strict";

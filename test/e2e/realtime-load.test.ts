@@ -1,4 +1,4 @@
-// Load and backpressure (reliability.md F3, G4, G5): a slow consumer is cut off with 1013 while
+// Load and backpressure (docs/guarantees.md F3, G4, G5): a slow consumer is cut off with 1013 while
 // another subscriber keeps up, and resumes without loss; dead peers are dropped by heartbeats;
 // 1,000 concurrent subscribers over 100 accounts each see exactly their own events; caps.
 import assert from "node:assert/strict";

@@ -1,4 +1,4 @@
-// reliability.md E7 (DB stall), short: a lock held on `messages` while MX mail arrives. The
+// docs/guarantees.md E7 (DB stall), short: a lock held on `messages` while MX mail arrives. The
 // promise: a 4xx reply within the reply budget, and a transaction answered 4xx never commits
 // later. In-process serve mode with a short commit budget (smtp.commitTimeout), so it is seconds here
 // (the long version in pg-faults.test.ts holds the lock for 2 minutes at default settings).

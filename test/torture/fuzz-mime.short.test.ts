@@ -1,4 +1,4 @@
-// MIME fuzzing of the parse path (reliability.md group B), in process: the named bombs B1–B9
+// MIME fuzzing of the parse path (docs/guarantees.md group B), in process: the named bombs B1–B9
 // within 10 s each (a hang guard, not a speed target: a blow-up takes minutes; the suite may share
 // the machine), then fast-check messages (nesting, many parts, hostile boundaries, broken
 // encodings, charsets, byte mutations): parseMessage never throws, fails only with known codes,

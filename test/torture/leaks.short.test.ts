@@ -1,4 +1,4 @@
-// Handle leaks, in process (reliability.md F4): a serve-mode app on the suite's backend takes
+// Handle leaks, in process (docs/guarantees.md F4): a serve-mode app on the suite's backend takes
 // 40 concurrent SMTP sessions, 10 WebSocket subscribers and 20 webapi calls, twice; the active
 // resources (process.getActiveResourcesInfo) after the second round match the first, and after
 // stop() nothing the app started is left (sockets, timers, servers).

@@ -1,4 +1,4 @@
-// Load, long version (reliability.md F1, F3; `npm run test:torture`): against a localserve child,
+// Load, long version (docs/guarantees.md F1, F3; `npm run test:torture`): against a localserve child,
 // three rounds of 1,000 concurrent SMTP sessions of 20 KB each (every one 250 or a clean
 // 421/451, ledger clean, RSS plateaus, descriptors back to the baseline), then 1,000 WebSocket
 // subscribers that each see every incoming event, and descriptors back after they leave.

@@ -1,4 +1,4 @@
-// PostgreSQL restart, short (reliability.md E6), on a throwaway cluster (never the shared
+// PostgreSQL restart, short (docs/guarantees.md E6), on a throwaway cluster (never the shared
 // server): `pg_ctl restart -m immediate` under MX and webapi load; in-flight DATA gets 451 4.3.0,
 // the webapi 503, the process stays up and accepts new mail again within 10 s, the ledger holds;
 // a Send while the cluster is stopped gets 503 with Retry-After (E8 disk full is in fuzz-wire). Skipped where

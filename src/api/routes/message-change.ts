@@ -1,5 +1,5 @@
 /**
- * MessageDelete, MessageFlagsAdd, MessageFlagsRemove, MessageMove (mox-compat §1.5). An id that
+ * MessageDelete, MessageFlagsAdd, MessageFlagsRemove, MessageMove (docs/contract.md §1.5). An id that
  * is not the account's is `messageNotFound`; an already-deleted message, an unknown mailbox or
  * the current mailbox are `user` (the store's codes, mapped in the one error mapping).
  */

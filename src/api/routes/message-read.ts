@@ -1,5 +1,5 @@
 /**
- * MessageGet, MessageRawGet, MessagePartGet (mox-compat §1.5): a stored message as JSON, its
+ * MessageGet, MessageRawGet, MessagePartGet (docs/contract.md §1.5): a stored message as JSON, its
  * raw bytes exactly as stored, or one MIME part transfer-decoded. Unknown, foreign and deleted
  * ids are all `messageNotFound`.
  */

@@ -1,6 +1,6 @@
 /**
  * Send's composition step and its Sent copy. The message bytes come from message's
- * composeMessage (mox-compat §1.6); this file only gathers the files (JSON ones first, then
+ * composeMessage (docs/contract.md §1.6); this file only gathers the files (JSON ones first, then
  * uploads of the same kind, as mox) and builds the Sent copy with its `Bcc:` header.
  */
 import {
@@ -52,7 +52,7 @@ export function composeSend(req: SendRequest, from: NameAddress, files: readonly
 
 /**
  * The copy for the Sent mailbox: the composed message with a `Bcc:` header prepended when
- * there were BCC recipients (mox-compat §1.6). The header is the `To:` field message writes
+ * there were BCC recipients (docs/contract.md §1.6). The header is the `To:` field message writes
  * for those addresses (same encoding and folding), renamed.
  */
 export function sentCopy(composed: ComposedMessage, req: SendRequest, from: NameAddress, s: ComposeSettings): Buffer {

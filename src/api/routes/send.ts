@@ -1,5 +1,5 @@
 /**
- * Send (mox-compat §1.3, §1.6): checks in mox's order (missingBody, multipleFrom, badAddress,
+ * Send (docs/contract.md §1.3, §1.6): checks in mox's order (missingBody, multipleFrom, badAddress,
  * domainDisabled/badFrom, noRecipients, send limits, composition, FutureRelease), then one
  * transaction that queues a message per recipient (To, CC, BCC order) and stores the Sent copy.
  */

@@ -1,7 +1,7 @@
 /**
  * Stored messages as the webapi shows them: the lookup every Message* method starts with
- * (another account's id and a deleted message are both `messageNotFound`, mox-compat §1.3 and
- * reliability.md C9), and the Message and MessageMeta views of a stored row.
+ * (another account's id and a deleted message are both `messageNotFound`, docs/contract.md §1.3 and
+ * docs/guarantees.md C9), and the Message and MessageMeta views of a stored row.
  */
 import type { DbOrTx } from "../../db/index.js";
 import { parseMessage, type ParsedMessage, type ParseResult } from "../../message/index.js";

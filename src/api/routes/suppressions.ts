@@ -1,5 +1,5 @@
 /**
- * SuppressionList, SuppressionAdd, SuppressionRemove, SuppressionPresent (mox-compat §1.5):
+ * SuppressionList, SuppressionAdd, SuppressionRemove, SuppressionPresent (docs/contract.md §1.5):
  * the authenticated account's list, keyed by base address. The list itself is delivery's;
  * addresses are parsed here first so an unparsable one is always `badAddress`.
  */

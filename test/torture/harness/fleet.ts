@@ -1,4 +1,4 @@
-// Load fleets (reliability.md F1, F3): many concurrent SMTP sessions recorded in the LEDGER, and
+// Load fleets (docs/guarantees.md F1, F3): many concurrent SMTP sessions recorded in the LEDGER, and
 // many WebSocket subscribers spread over loopback source addresses (the per-IP handshake rate
 // limit is per address), each counting the incoming events it sees.
 import WebSocket from "ws";

@@ -1,4 +1,4 @@
-// LEDGER (reliability.md): the client's record of every attempt (by attempt id, carried in the
+// LEDGER (docs/guarantees.md): the client's record of every attempt (by attempt id, carried in the
 // Subject) and the invariants checked against a database snapshot after every cycle.
 import type { Channel, Outcome } from "./drivers.js";
 import type { OutRow, Snapshot } from "./snapshot.js";

@@ -1,4 +1,4 @@
-// The properties every parse must have, whatever the input (reliability.md group B): it
+// The properties every parse must have, whatever the input (docs/guarantees.md group B): it
 // returns (never throws) within a time bound, a failure has a known code, a success is JSON that
 // PostgreSQL jsonb accepts, and the Structure agrees with getPart/getPartInfo part by part.
 import { getPart, getPartInfo, parseFailureCodes, parseMessage, type ParseResult, type Structure } from "../../../src/message/index.js";

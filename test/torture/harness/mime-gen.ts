@@ -1,4 +1,4 @@
-// MIME generators for fuzzing (reliability.md group B): a fast-check arbitrary of structured but
+// MIME generators for fuzzing (docs/guarantees.md group B): a fast-check arbitrary of structured but
 // hostile messages (nesting, many parts, colliding and missing boundaries, broken transfer
 // encodings, odd charsets, RFC 2047/2231 abuse, byte mutations), and the named bombs B1–B9.
 import fc from "fast-check";

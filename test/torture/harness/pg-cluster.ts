@@ -1,5 +1,5 @@
 // A throwaway PostgreSQL cluster for fault tests that must restart or stall the server
-// (reliability.md E6, E7): initdb + pg_ctl as user postgres on a free port, in a temp dir.
+// (docs/guarantees.md E6, E7): initdb + pg_ctl as user postgres on a free port, in a temp dir.
 // Never the shared 127.0.0.1:5432 server, which other developers' tests use.
 import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";

@@ -1,4 +1,4 @@
-// PostgreSQL faults under load (reliability.md E6–E8): an immediate restart of the cluster, a
+// PostgreSQL faults under load (docs/guarantees.md E6–E8): an immediate restart of the cluster, a
 // lock held on the message table, and disk full through a fault point. Each scenario drives
 // MX sessions at a steady rate, records every reply in the LEDGER with its latency, and returns
 // what the client saw; the caller asserts and runs the ledger check.

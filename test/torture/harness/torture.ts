@@ -1,4 +1,4 @@
-// The torture loop (reliability.md E12, E1–E5, E11): mixed load with nonces, SIGKILL at a seeded
+// The torture loop (docs/guarantees.md E12, E1–E5, E11): mixed load with nonces, SIGKILL at a seeded
 // random moment or at an armed fault point, restart, LEDGER check after every cycle, and an
 // idle check (queues drained, everything delivered and webhooked) every few cycles.
 import { startHook, type Hook } from "./hook.js";

@@ -1,4 +1,4 @@
-// Webapi request fuzzing (reliability.md C): random methods, HTTP verbs, content types, form
+// Webapi request fuzzing (docs/guarantees.md C): random methods, HTTP verbs, content types, form
 // bodies and request JSON (known fields with wrong types, unknown keys, __proto__, deep
 // nesting, huge numbers, control characters) against a running server. Every answer must be a
 // documented status; a 400 must be JSON `{"Code","Message"}` with a known code other than
