@@ -35,7 +35,7 @@ export function toApiError(err: unknown): ApiError {
 
 // The database is unreachable or restarting (postgres-js connection codes, SQLSTATE class 08,
 // 57P01-57P03 shutdown/starting, 57014 statement budget exceeded, 53300 too many connections): a temporary condition the client
-// should retry, answered 503 rather than a permanent-looking 400 `server` (reliability E6).
+// should retry, answered 503 rather than a permanent-looking 400 `server` (docs/guarantees.md E6).
 const unavailableCodes = /^(CONNECTION_(CLOSED|DESTROYED|ENDED)|CONNECT_TIMEOUT|ECONNREFUSED|ECONNRESET|EPIPE|ENOENT|08\w{3}|57P0[123]|57014|53300)$/;
 
 function databaseUnavailable(err: unknown): boolean {

@@ -47,7 +47,7 @@ export async function acceptIncoming(deps: InboundDeps, r: Received): Promise<nu
   const safe = parsed.ok ? jsonbSafe(parsed) : null; // once for all recipients
   // Concurrent sessions share one transaction (group commit); the reply waits for its COMMIT.
   // A stalled database (held lock, overload) must end in a rollback and 451, not in a commit
-  // that lands after the client has given up and will retry (reliability E7): the batch runs
+  // that lands after the client has given up and will retry (docs/guarantees.md E7): the batch runs
   // under the statement budget.
   const ids = await sharedGroupCommit(deps.database.db, deps.limits.commitTimeoutMs).run(async (tx) => {
     const stored: number[] = [];

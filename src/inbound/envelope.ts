@@ -50,7 +50,7 @@ export async function checkRcptTo(deps: InboundDeps, kind: ListenerKind, a: SMTP
 function parse(address: string, reply: "badSenderSyntax" | "badRecipientSyntax"): EmailAddress {
   try {
     const addr = parseAddress(address);
-    // Quoted or %/! localparts are relay tricks on an MX (reliability A11); refuse them.
+    // Quoted or %/! localparts are relay tricks on an MX (docs/guarantees.md A11); refuse them.
     if (!/^[A-Za-z0-9!#$&'*+\-/=?^_`{|}~.\u0080-\uffff]+$/.test(addr.localpart) || addr.localpart.includes("%") || addr.localpart.includes("!")) {
       throw smtpError(reply);
     }

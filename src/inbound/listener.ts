@@ -176,7 +176,7 @@ function patchConnections(
       if (o.authNeedsTls && !c.secure && Array.isArray(data)) data = data.filter((l) => !/^AUTH /.test(String(l)));
       if (code === 538) return send(538, "5.7.11 encryption required for requested authentication mechanism", false);
       if (code === 421 && !c._ready && /You talk too soon$/.test(String(data))) {
-        // An early talker (reliability A4): a permanent refusal with an enhanced code, then close.
+        // An early talker (docs/guarantees.md A4): a permanent refusal with an enhanced code, then close.
         send(554, "5.5.1 protocol error: talked before the greeting", false);
         return c.close();
       }

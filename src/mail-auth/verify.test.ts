@@ -215,7 +215,7 @@ describe("verifyIncoming", () => {
   });
 });
 
-describe("verifyIncoming on header bombs (reliability B3)", () => {
+describe("verifyIncoming on header bombs (docs/guarantees.md B3)", () => {
   const folded = (n: number) => Buffer.from(`From: Alice <alice@example.org>\r\nTo: ${Array.from({ length: n }, (_, i) => `u${i}@example.com`).join(",\r\n ")}\r\nSubject: x\r\n\r\nbody\r\n`);
 
   test("100,000 folded To lines: unverified at once instead of a minute of blocked event loop", async () => {

@@ -226,7 +226,7 @@ function bodyHashFailed(r: { status?: { result?: unknown; comment?: unknown } })
 
 /**
  * mailauth's header parsing takes time quadratic in the header's lines, synchronously: 100,000
- * folded To lines held the event loop (every session) for over a minute (reliability B3). Real
+ * folded To lines held the event loop (every session) for over a minute (docs/guarantees.md B3). Real
  * headers have hundreds of lines; past this, the message is stored unverified.
  */
 const maxHeaderLines = 5000;

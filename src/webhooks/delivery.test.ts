@@ -5,7 +5,7 @@ import { webhookSchedule } from "../queue/index.js";
 import { answer, hookEnv, openHookBase, type HookBase, type HookEnv } from "./test-env.js";
 import { startReceiver } from "./test-receiver.js";
 
-// mox queue/hook_test.go TestFromIDIncomingDelivery (hook delivery part) and reliability D1,
+// mox queue/hook_test.go TestFromIDIncomingDelivery (hook delivery part) and docs/guarantees.md D1,
 // with a manual clock: the runner only sees time move when the test moves it.
 describe("webhook delivery", () => {
   let base: HookBase;

@@ -4,7 +4,7 @@ import { schema } from "../db/index.js";
 import { exampleBody } from "../events/index.js";
 import { hookEnv, openHookBase, type HookBase } from "./test-env.js";
 
-// mox queue/hook_test.go TestHookIncoming and the outbox rules (reliability E3), without
+// mox queue/hook_test.go TestHookIncoming and the outbox rules (docs/guarantees.md E3), without
 // running the runner: rows and jobs as the appending transaction left them.
 describe("webhook outbox", () => {
   let base: HookBase;

@@ -1,4 +1,4 @@
-// The transactional outbox (docs/contract.md §2.7, reliability E3): the event log's in-transaction
+// The transactional outbox (docs/contract.md §2.7, docs/guarantees.md E3): the event log's in-transaction
 // hook turns an event into a webhook row and its queue job in the transaction that appended the
 // event, so a committed message or delivery outcome always has its webhook and a rolled-back
 // one never does. A newer outgoing webhook for the same queue message supersedes a pending one.

@@ -139,7 +139,7 @@ describe("webhook POST to a real receiver", () => {
   });
 });
 
-describe("SSRF guard on the POST path (reliability D6, D7)", () => {
+describe("SSRF guard on the POST path (docs/guarantees.md D6, D7)", () => {
   let rx: Receiver;
   before(async () => {
     rx = await startReceiver();

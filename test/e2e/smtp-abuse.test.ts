@@ -1,4 +1,4 @@
-// SMTP protocol abuse (reliability A4, A6, A9, A14) against an in-process server over real
+// SMTP protocol abuse (docs/guarantees.md A4, A6, A9, A14) against an in-process server over real
 // sockets: the RAW harness writes exact bytes, each refusal is checked by reply code and
 // enhanced code, and refused messages leave nothing stored or queued.
 import assert from "node:assert/strict";

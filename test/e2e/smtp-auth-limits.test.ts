@@ -1,4 +1,4 @@
-// The failed-auth limiter per account (reliability A13, C3): a password-guessing attack on one
+// The failed-auth limiter per account (docs/guarantees.md A13, C3): a password-guessing attack on one
 // account spread over many client networks is stopped on SMTP AUTH (535 5.7.8 with a growing
 // delay, then 421 4.7.0 and a close) and on the webapi (429), with the same answers for an
 // unknown user as for a known one. Real sockets from distinct loopback source addresses.

@@ -104,7 +104,7 @@ describe("SMTP refusals", () => {
 
   it("refuses overlong command lines and NUL bytes in envelope fields", async () => {
     const c = await session();
-    // smtp-server answers an overlong line with 421 and closes (reliability A5 allows it).
+    // smtp-server answers an overlong line with 421 and closes (docs/guarantees.md A5 allows it).
     const r = await c.cmd("MAIL FROM:<" + "a".repeat(5000) + "@remote.test>");
     assert.match(r, /^(500|421) /);
     c.close();

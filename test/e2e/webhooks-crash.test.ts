@@ -1,4 +1,4 @@
-// reliability E4: kill -9 during a webhook POST. The attempt was counted before the POST, so
+// docs/guarantees.md E4: kill -9 during a webhook POST. The attempt was counted before the POST, so
 // after a restart the same webhook (same webhook-id and X-Mox-Webhook-ID) is retried as
 // attempt 2 with a fresh timestamp and a valid signature. The worker is a real child process.
 import assert from "node:assert/strict";

@@ -103,7 +103,7 @@ export function sendRoutes(deps: ApiDeps): ApiMethod[] {
     const sentParsed = sent ? await parseRaw(sent) : null;
 
     // Concurrent Sends share one transaction (group commit). A stalled database ends in a
-    // rollback and 503, never in a commit after the client gave up (reliability E7), as on the
+    // rollback and 503, never in a commit after the client gave up (docs/guarantees.md E7), as on the
     // SMTP side: the batch runs under the statement budget.
     const result = await sharedGroupCommit(db, sendBudgetMs).run(async (tx) => {
       const subs = await deps.delivery.submit(tx, {
