@@ -106,4 +106,45 @@ describe("incoming DSNs to FromID addresses (TestFromIDIncomingDelivery)", () =>
     assert.equal(consumed, false);
     await q.stop();
   });
+
+  it("turns an ARF abuse report into a complaint event and suppresses the recipient", async () => {
+    await base.database.db.transaction((tx) => s.delivery.suppressions.remove(tx, s.accountId, "rcpt@remote.example"));
+    const arf = Buffer.from(
+      [
+        "From: fbl@isp.example",
+        `To: hooks+${fromId}@hooks.example`,
+        "Subject: abuse report",
+        "MIME-Version: 1.0",
+        'Content-Type: multipart/report; report-type=feedback-report;',
+        '\tboundary="arf"',
+        "",
+        "--arf",
+        "Content-Type: text/plain",
+        "",
+        "A recipient marked this message as spam.",
+        "--arf",
+        "Content-Type: message/feedback-report",
+        "",
+        "Feedback-Type: abuse",
+        "User-Agent: isp-fbl/1.0",
+        "Version: 1",
+        "",
+        "--arf",
+        "Content-Type: message/rfc822",
+        "",
+        "From: <hooks@hooks.example>",
+        "To: <rcpt@remote.example>",
+        "Subject: hello",
+        "",
+        "--arf--",
+        "",
+      ].join("\r\n"),
+    );
+    const r = await offer(arf);
+    assert.equal(r.consumed, true);
+    assert.deepEqual([r.event!.kind, r.event!.Event, r.event!.Suppressing, r.event!.Recipient, r.event!.Error], ["complaint", "complaint", true, "rcpt@remote.example", "feedback report: abuse"]);
+    assert.equal(r.event!.BounceClass, undefined);
+    const list = await s.delivery.suppressions.list(base.database.db, s.accountId);
+    assert.deepEqual(list.map((x) => x.reason), ['complaint (feedback report, type "abuse")']);
+  });
 });

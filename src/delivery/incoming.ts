@@ -6,7 +6,7 @@ import { incomingDsnOutcome, parseDsn } from "../dsn/index.js";
 import { getDomain } from "../store/index.js";
 import { appendOutgoing, type OutgoingKind } from "./events.js";
 import { noteOnRetired, retiredByFromId } from "./queries.js";
-import { processFailure } from "./suppressions.js";
+import { processFailure, suppressComplaint } from "./suppressions.js";
 import type { Ctx, IncomingOffer } from "./types.js";
 
 /** What an incoming message says about the original. */
@@ -19,6 +19,14 @@ export async function handleIncoming(ctx: Ctx, tx: Tx, m: IncomingOffer): Promis
   const row = await retiredByFromId(tx, fromId);
   if (!row) return false;
   const now = new Date(ctx.clock.now());
+  const feedback = feedbackType(m.raw);
+  if (feedback !== null) {
+    // RFC 5965 abuse report about the message: a complaint event, and the recipient is suppressed.
+    await noteOnRetired(tx, row.id, { start: now.toISOString(), durationMs: 0, success: false, code: 0, secode: "", error: `feedback report: ${feedback}` }, now);
+    const suppressing = await suppressComplaint(tx, row.accountId, row.recipient, feedback);
+    await appendOutgoing(ctx.eventLog, tx, row, "complaint", { dsn: false, suppressing, error: `feedback report: ${feedback}`, extraNullable: true }, now, m.accountId);
+    return true;
+  }
   const v = verdict(m);
   const result = { start: now.toISOString(), durationMs: 0, success: v.success, code: v.code, secode: v.secode, error: v.note };
   await noteOnRetired(tx, row.id, result, now);
@@ -40,6 +48,20 @@ export function classifyBounce(code: number, secode: string): "soft" | "hard" {
   if (Math.floor(code / 100) === 4) return "soft";
   if (["2.2", "2.3", "3.4"].includes(secode) || secode.startsWith("4.")) return "soft";
   return "hard";
+}
+
+/**
+ * The Feedback-Type of an ARF report (RFC 5965 §3: multipart/report with report-type
+ * feedback-report and a message/feedback-report part), or null for anything else.
+ */
+export function feedbackType(raw: Buffer): string | null {
+  const text = raw.subarray(0, 256 * 1024).toString("latin1");
+  const head = text.slice(0, Math.max(0, text.search(/\r?\n\r?\n/))).replace(/\r?\n[ \t]+/g, " ");
+  if (!/^content-type:\s*multipart\/report\s*;[^\n]*report-type\s*=\s*"?feedback-report"?/im.test(head)) return null;
+  const part = /content-type:\s*message\/feedback-report[^]*?\r?\n\r?\n([^]*?)(\r?\n\r?\n|\r?\n--)/i.exec(text);
+  if (!part) return null;
+  const type = /^feedback-type:\s*([A-Za-z0-9_-]+)/im.exec(part[1]!);
+  return type ? type[1]!.toLowerCase() : null;
 }
 
 /** The text after the first catchall separator of the recipient localpart, if its domain has one. */

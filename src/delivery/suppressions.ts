@@ -55,6 +55,11 @@ async function insert(tx: DbOrTx, accountId: number, a: EmailAddress, manual: bo
   return row ?? null;
 }
 
+/** Suppresses a recipient after a complaint (ARF abuse report); false when it was already listed. */
+export async function suppressComplaint(tx: Tx, accountId: number, recipient: string, feedbackType: string): Promise<boolean> {
+  return (await insert(tx, accountId, parse(recipient), false, `complaint (feedback report, type ${JSON.stringify(feedbackType)})`)) !== null;
+}
+
 /** The entry covering an address (any variant of its base address), or null. */
 export async function lookup(db: DbOrTx, accountId: number, address: string): Promise<Suppression | null> {
   const base = baseAddress(parse(address));

@@ -9,9 +9,10 @@ export const MOX_OUTGOING_EVENTS = ["delivered", "suppressed", "delayed", "faile
 
 /**
  * Outgoing event kinds of the log: mox's eight plus Postwire's `queued` (the message entered the
- * queue) and `unsubscribed` (a recipient used a one-click unsubscribe link).
+ * queue), `unsubscribed` (a recipient used a one-click unsubscribe link) and `complaint` (an
+ * ARF feedback report about a message, RFC 5965).
  */
-export const OUTGOING_EVENT_KINDS = ["queued", ...MOX_OUTGOING_EVENTS, "unsubscribed"] as const;
+export const OUTGOING_EVENT_KINDS = ["queued", ...MOX_OUTGOING_EVENTS, "unsubscribed", "complaint"] as const;
 
 /**
  * Every event kind in the log: incoming mail, the outgoing lifecycle, and `push` (an app's push
