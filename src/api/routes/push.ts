@@ -7,19 +7,10 @@
 import { ApiError, isApiErrorCode } from "../errors.js";
 import { defineMethod, type ApiMethod } from "../registry.js";
 import { isZeroTime, t } from "../wire.js";
+import type { PushListRequest } from "../../push/index.js";
 import { connectionUri, type EventRouteOptions } from "./events.js";
 
-type ListFilters = {
-  recipient: string;
-  topic: string;
-  state: string;
-  createdAfter: Date | null;
-  createdBefore: Date | null;
-  expiresAfter: Date | null;
-  expiresBefore: Date | null;
-  limit: number;
-  nextToken: string;
-};
+type ListFilters = PushListRequest;
 type Listed = { topic: string; message: string; state: string; createdAt: Date; expiresAt: Date; deliveredAt: Date | null; cancelledAt: Date | null };
 
 /** What websocket/'s `createPushMethods()` provides. */
