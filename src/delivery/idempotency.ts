@@ -3,8 +3,8 @@
 // submission, by one statement that also takes over an expired row: when a live row exists
 // (committed by an earlier Send, or by a concurrent one this statement waited for on the
 // primary key) nothing is written and the caller's transaction must roll back.
-import { and, eq, lt } from "drizzle-orm";
-import { schema, type DbOrTx, type Tx } from "../db/index.js";
+import { and, eq, lt, sql } from "drizzle-orm";
+import { placeholderValue, schema, statement, type DbOrTx, type Tx } from "../db/index.js";
 import { DeliveryError } from "./errors.js";
 
 const { sendIdempotency: si } = schema;
@@ -28,6 +28,26 @@ export type IdempotencyKeys = {
   removeExpired(db: DbOrTx, now: Date): Promise<number>;
 };
 
+// Every keyed Send runs the record: built once (db/statements.ts).
+type RecordValues = { accountId: number; key: string; requestHash: string; response: string; createdAt: Date; expiredBefore: string };
+const recordOnce = statement<RecordValues, { key: string }[]>("record_send_idempotency", (d) =>
+  d
+    .insert(si)
+    .values({
+      accountId: placeholderValue("accountId"),
+      key: placeholderValue("key"),
+      requestHash: placeholderValue("requestHash"),
+      response: placeholderValue("response"),
+      createdAt: placeholderValue("createdAt"),
+    })
+    .onConflictDoUpdate({
+      target: [si.accountId, si.key],
+      set: { requestHash: sql`excluded.request_hash`, response: sql`excluded.response`, createdAt: sql`excluded.created_at` },
+      setWhere: sql`${si.createdAt} < ${sql.placeholder("expiredBefore")}::timestamptz`,
+    })
+    .returning({ key: si.key }),
+);
+
 /** The store over the send_idempotency table. */
 export const idempotencyKeys: IdempotencyKeys = {
   async lookup(db, accountId, key, now) {
@@ -41,15 +61,7 @@ export const idempotencyKeys: IdempotencyKeys = {
     const expiredBefore = new Date(a.createdAt.getTime() - idempotencyTtlMs);
     // A concurrent insert of the same key makes this wait until that transaction ends: then the
     // live row wins (nothing returned), or, rolled back, this one inserts.
-    const rows = await tx
-      .insert(si)
-      .values({ accountId, key, requestHash: a.requestHash, response: a.response, createdAt: a.createdAt })
-      .onConflictDoUpdate({
-        target: [si.accountId, si.key],
-        set: { requestHash: a.requestHash, response: a.response, createdAt: a.createdAt },
-        setWhere: lt(si.createdAt, expiredBefore),
-      })
-      .returning({ key: si.key });
+    const rows = await recordOnce(tx, { accountId, key, requestHash: a.requestHash, response: a.response, createdAt: a.createdAt, expiredBefore: expiredBefore.toISOString() });
     if (rows.length === 0) throw new DeliveryError("idempotentRepeat", `idempotency key ${JSON.stringify(key)} already answered`);
   },
   async removeExpired(db, now) {
