@@ -136,13 +136,16 @@ describe("queue", () => {
     await until(() => finished.includes(1), "the job done");
     assert.equal(runs.length, 1);
 
-    // A worker that died: its claim is never renewed, and a live runner takes it over.
+    // A worker that died: its claim is never renewed, and a live runner takes it over. The live
+    // runners are stopped while the dead worker claims, so they cannot take the job first.
+    await Promise.all([a.stop(), b.stop()]);
     await enqueue(t.database, db, [{ kind: "lease", payload: { n: 2 }, runAt: new Date() }]);
     const [dead] = await claimJobs(db, { kinds: ["lease"], workerId: "dead", limit: 1, now: new Date() });
     assert.ok(dead);
+    const c = await startRunner(opts);
     await until(() => runs.some((r) => r.n === 2), "the takeover");
     assert.deepEqual(runs.find((r) => r.n === 2), { n: 2, attempts: 2 }, "the dead worker's attempt stays counted");
-    await Promise.all([a.stop(), b.stop()]);
+    await c.stop();
   });
 
   it("hands running jobs back uncounted when stopped past its deadline", async () => {
