@@ -10,6 +10,7 @@ import { isCrossSite } from "./csrf.js";
 import { defaultMaxMessageSize, type ApiDeps } from "./deps.js";
 import { encodeResponse } from "./encode.js";
 import { HttpError } from "./errors.js";
+import { checkScope } from "./scopes.js";
 import { errorResponse } from "./error-response.js";
 import { indexPage, methodPage } from "./pages.js";
 import { createRegistry, type ApiMethod, type MethodRegistry } from "./registry.js";
@@ -68,6 +69,7 @@ export function createApi(deps: ApiDeps): Hono {
   const call = async (c: Context, method: ApiMethod): Promise<Response> => {
     if (isCrossSite(c, deps.trustForwarded ?? false)) throw new HttpError(403, "403 - forbidden - cross-site request refused\n");
     const caller = await authenticate({ ...deps, trustForwarded: deps.trustForwarded ?? false }, c);
+    checkScope(method.name, caller.scopes);
     const form = await readForm(c.req.raw, {
       maxRequestSize: deps.maxRequestSize,
       maxFieldSize: Math.min(defaultMaxFieldSize, deps.maxRequestSize),

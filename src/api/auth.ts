@@ -10,7 +10,7 @@ import type { Context } from "hono";
 import { accountKey, parseBasic, verifyPassword, type AuthLimiter } from "../auth/index.js";
 import type { Database } from "../db/index.js";
 import { parseAddress } from "../smtp/index.js";
-import { findAddressOwner, type Account, type AddressOwner } from "../store/index.js";
+import { accountAddresses, findAddressOwner, findApiKey, type Account, type AddressOwner, type ApiKeyScope } from "../store/index.js";
 import { ApiError, HttpError } from "./errors.js";
 
 const unauthorized = "401 - unauthorized - use http basic auth with email address as username\n";
@@ -21,18 +21,29 @@ const challenge = { "WWW-Authenticate": "Basic realm=webapi" };
  * The authenticated caller. `login` is the owner lookup of the canonical login address, kept so
  * a Send from that same address need not look it up again.
  */
-export type Caller = { account: Account; loginAddress: string; remoteIp: string; login: { address: string; owner: AddressOwner } };
+export type Caller = {
+  account: Account;
+  loginAddress: string;
+  remoteIp: string;
+  login: { address: string; owner: AddressOwner };
+  /** What an API key may do; null for a password login (everything). */
+  scopes: readonly ApiKeyScope[] | null;
+};
 
 /** Checks the Authorization header of a POST; throws HttpError/ApiError when it fails. */
 export async function authenticate(
   deps: { database: Database; limiter: AuthLimiter; trustForwarded: boolean },
   c: Context,
 ): Promise<Caller> {
-  const creds = parseBasic(c.req.header("authorization"));
-  if (!creds) throw new HttpError(401, unauthorized, challenge);
+  const header = c.req.header("authorization");
+  const bearer = header ? /^bearer +(\S+) *$/i.exec(header)?.[1] : undefined;
+  const creds = bearer ? null : parseBasic(header);
+  if (!creds && !bearer) throw new HttpError(401, unauthorized, challenge);
   const remoteIp = clientIp(c, deps.trustForwarded);
   if (!remoteIp) throw new HttpError(500, "500 - internal server error - cannot find remote ip\n");
   if (!deps.limiter.allowed(remoteIp)) throw new HttpError(429, "429 - too many auth attempts\n");
+  if (bearer) return authenticateKey(deps, bearer, remoteIp);
+  if (!creds) throw new HttpError(401, unauthorized, challenge);
 
   let owner: Awaited<ReturnType<typeof findAddressOwner>> = null;
   const login = canonicalLogin(creds.user);
@@ -55,7 +66,29 @@ export async function authenticate(
     throw new HttpError(401, "401 - unauthorized - login is disabled for this account\n", challenge);
   }
   deps.limiter.succeeded(remoteIp, key);
-  return { account: owner.account, loginAddress: creds.user, remoteIp, login: { address: login, owner } };
+  return { account: owner.account, loginAddress: creds.user, remoteIp, login: { address: login, owner }, scopes: null };
+}
+
+/**
+ * An API key (`Authorization: Bearer pwk_...`): a random 256-bit secret compared by its hash, so
+ * no KDF; a wrong or revoked key counts as a failed login of the client's network. The caller
+ * logs in as the account's first login address (Send's default From).
+ */
+async function authenticateKey(deps: { database: Database; limiter: AuthLimiter }, key: string, remoteIp: string): Promise<Caller> {
+  let found: Awaited<ReturnType<typeof findApiKey>>;
+  let owner: AddressOwner | null = null;
+  try {
+    found = await findApiKey(deps.database.db, key);
+    const address = found ? (await accountAddresses(deps.database.db, found.accountId))[0] : undefined;
+    owner = address ? await findAddressOwner(deps.database.db, address) : null;
+  } catch (err) {
+    throw new ApiError("server", "error verifying credentials", { cause: err });
+  }
+  if (!found || !owner || owner.account.loginDisabled) {
+    deps.limiter.failed(remoteIp, accountKey("api key", owner?.account.id));
+    throw new HttpError(401, "401 - unauthorized - unknown or revoked api key\n", challenge);
+  }
+  return { account: owner.account, loginAddress: owner.address, remoteIp, login: { address: owner.address, owner }, scopes: found.scopes };
 }
 
 

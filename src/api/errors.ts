@@ -29,6 +29,9 @@ export const apiErrorCodes = [
   "recipientNotFound",
   "pushNotFound",
   "unknownCategory",
+  // API keys.
+  "insufficientScope",
+  "apiKeyNotFound",
 ] as const;
 
 /** One of {@link apiErrorCodes}. */

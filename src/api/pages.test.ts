@@ -55,7 +55,7 @@ describe("webapi form pages", () => {
     assert.deepEqual(links, [
       "MessageDelete", "MessageFlagsAdd", "MessageFlagsRemove", "MessageGet", "MessageMove", "MessagePartGet", "MessageRawGet",
       "Send", "SuppressionAdd", "SuppressionList", "SuppressionPresent", "SuppressionRemove",
-      "MessageList", "MessageSearch", "MessageWait", "PreferencesGet", "PreferencesSet", "QueueCancel", "QueueGet", "QueueList", "QueueRetryNow", "SendLookup",
+      "ApiKeyCreate", "ApiKeyList", "ApiKeyRevoke", "MessageList", "MessageSearch", "MessageWait", "PreferencesGet", "PreferencesSet", "QueueCancel", "QueueGet", "QueueList", "QueueRetryNow", "SendLookup",
     ]);
   });
 

@@ -55,3 +55,4 @@ export { parseSearch, indexPendingMessages, type SearchQuery } from "./search.js
 export { sharedSecret } from "./shared-secrets.js";
 export { StoreError } from "./errors.js";
 export type { Envelope, MailboxRole, AccountSettings } from "../db/schema/index.js";
+export { API_KEY_SCOPES, createApiKey, listApiKeys, revokeApiKey, findApiKey, type ApiKeyScope, type ApiKeyInfo } from "./api-keys.js";

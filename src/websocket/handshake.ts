@@ -4,7 +4,7 @@ import type { Clock } from "../clock/index.js";
 import type { DbOrTx } from "../db/index.js";
 import { decodeCursor, type Cursor, type EventKind } from "../events/index.js";
 import { oldestUndelivered } from "../push/index.js";
-import { accountAddresses, getAccount } from "../store/index.js";
+import { accountAddresses, findApiKey, getAccount } from "../store/index.js";
 import { resolveAddressRules } from "./addresses.js";
 import { EventStreamError } from "./errors.js";
 import { parseKinds, splitList, type StreamFilter } from "./filter.js";
@@ -45,6 +45,8 @@ export async function authenticateUpgrade(deps: AuthDeps, req: IncomingMessage, 
     return { accountId: grant.accountId, token: grant };
   }
   if (!originAllowed(req, "", scheme)) throw new EventStreamError("forbidden", "cross-site request without a token");
+  const bearer = /^bearer +(\S+) *$/i.exec(req.headers.authorization ?? "")?.[1];
+  if (bearer) return authenticateKey(deps, bearer, ip);
   const creds = parseBasic(req.headers.authorization);
   if (!creds) throw new EventStreamError("unauthorized", "use http basic auth with an email address, or a token");
   if (!deps.limiter.allowed(ip)) throw new EventStreamError("tooManyRequests", "too many failed authentication attempts");
@@ -56,6 +58,19 @@ export async function authenticateUpgrade(deps: AuthDeps, req: IncomingMessage, 
   }
   deps.limiter.succeeded(ip, login.key);
   return { accountId: login.accountId, token: null };
+}
+
+/** An API key with the `read` scope (the stream carries what EventList returns). */
+async function authenticateKey(deps: AuthDeps, key: string, ip: string): Promise<Principal> {
+  if (!deps.limiter.allowed(ip)) throw new EventStreamError("tooManyRequests", "too many failed authentication attempts");
+  const found = await findApiKey(deps.db, key);
+  const account = found ? await getAccount(deps.db, found.accountId) : null;
+  if (!found || !account || account.loginDisabled) {
+    deps.limiter.failed(ip);
+    throw new EventStreamError("unauthorized", "unknown or revoked api key");
+  }
+  if (!found.scopes.includes("read")) throw new EventStreamError("forbidden", "this api key lacks the read scope");
+  return { accountId: found.accountId, token: null };
 }
 
 /**

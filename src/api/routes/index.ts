@@ -5,6 +5,7 @@
  */
 import type { ApiDeps } from "../deps.js";
 import type { ApiMethod } from "../registry.js";
+import { apiKeyRoutes } from "./api-keys.js";
 import { messageChangeRoutes } from "./message-change.js";
 import { messageListRoutes } from "./message-list.js";
 import { messageReadRoutes } from "./message-read.js";
@@ -18,4 +19,4 @@ import { suppressionRoutes } from "./suppressions.js";
 export type RouteModule = (deps: ApiDeps) => ApiMethod[];
 
 /** Every built-in route file, mox's methods and Postwire's extensions. */
-export const builtinRoutes: readonly RouteModule[] = [sendRoutes, suppressionRoutes, messageReadRoutes, messageChangeRoutes, messageListRoutes, messageSearchRoutes, queueRoutes, preferenceRoutes];
+export const builtinRoutes: readonly RouteModule[] = [sendRoutes, suppressionRoutes, messageReadRoutes, messageChangeRoutes, messageListRoutes, messageSearchRoutes, queueRoutes, preferenceRoutes, apiKeyRoutes];

@@ -10,3 +10,4 @@ export * from "./dkim.js";
 export * from "./push.js";
 export * from "./search.js";
 export * from "./secrets.js";
+export * from "./api-keys.js";
