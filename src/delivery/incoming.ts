@@ -1,4 +1,4 @@
-// Incoming mail about messages we sent (mox-compat §2.9, mox queue/hook.go Incoming): a
+// Incoming mail about messages we sent (docs/contract.md §2.9, mox queue/hook.go Incoming): a
 // recipient localpart carrying a FromID of a retired message turns the message into an
 // outgoing event (from the DSN's action, or `unrecognized`) instead of an incoming one.
 import type { Tx } from "../db/index.js";

@@ -1,4 +1,4 @@
-// The per-account suppression list (mox queue/suppression.go, mox-compat §1.5 and §3.5):
+// The per-account suppression list (mox queue/suppression.go, docs/contract.md §1.5 and §3.5):
 // entries keyed by base address, manual or added automatically after delivery failures.
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { statement, type DbOrTx, type Tx, schema } from "../db/index.js";
