@@ -20,9 +20,5 @@ export const OUTGOING_EVENT_KINDS = ["queued", ...MOX_OUTGOING_EVENTS, "unsubscr
  */
 export const EVENT_KINDS = ["incoming", ...OUTGOING_EVENT_KINDS, "push"] as const;
 
-/** A mox outgoing event name. */
-export type MoxOutgoingEvent = (typeof MOX_OUTGOING_EVENTS)[number];
-/** An outgoing event kind of the log. */
-export type OutgoingEventKind = (typeof OUTGOING_EVENT_KINDS)[number];
 /** Any event kind of the log. */
 export type EventKind = (typeof EVENT_KINDS)[number];

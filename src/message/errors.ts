@@ -37,9 +37,6 @@ export class ParseLimitError extends Error {
   }
 }
 
-/** Codes of {@link HeaderLineError}. */
-export const headerLineErrorCodes = ["badHeaderLine"] as const;
-
 /** Prepending header lines that would break the message (bare CR/LF, missing name). */
 export class HeaderLineError extends Error {
   override readonly name = "HeaderLineError";
