@@ -18,8 +18,9 @@ import rss from "./workloads/rss.js";
 import search from "./workloads/search.js";
 import obsCost from "./workloads/obs-cost.js";
 import push from "./workloads/push.js";
+import hostile from "./workloads/hostile.js";
 
-const WORKLOADS: Workload[] = [smtpAccept, latency, webhooks, send, queueClaim, rss, obsCost, push, search];
+const WORKLOADS: Workload[] = [smtpAccept, latency, webhooks, send, queueClaim, rss, obsCost, push, search, hostile];
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 function usage(): never {
