@@ -306,7 +306,7 @@ describe("metrics disabled", () => {
  * A TCP relay to PostgreSQL that can go silent: `partition()` keeps every connection open but
  * forwards nothing any more, as a network partition does (queries neither fail nor answer).
  */
-async function startRelay(target: Readonly<URL>): Promise<{ port: number; partition(): void; close(): Promise<void> }> {
+async function startRelay(target: Readonly<URL>): Promise<{ port: number; partition(): void; heal(): void; close(): Promise<void> }> {
   let silent = false;
   const sockets = new Set<Socket>();
   const server: Server = createServer((client) => {
@@ -326,6 +326,11 @@ async function startRelay(target: Readonly<URL>): Promise<{ port: number; partit
   return {
     port: typeof addr === "object" && addr ? addr.port : 0,
     partition: () => void (silent = true),
+    /** Ends the partition: the stalled connections are cut, new ones are relayed again. */
+    heal() {
+      for (const s of sockets) s.destroy();
+      silent = false;
+    },
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));
@@ -345,8 +350,11 @@ describe("a database that stops answering (PostgreSQL behind a partitioned relay
     app = await startTestApp({ config: { database: { url: url.toString(), poolSize: 3 } } });
   });
   after(async () => {
-    await relay?.close(); // the app's connections fail at once, so it stops without waiting
+    // The stalled connections fail at once and new ones reach the database again, so the app
+    // stops cleanly (with the relay gone, its reconnects would fail after the test ended).
+    relay?.heal();
     await app?.cleanup();
+    await relay?.close();
     await db?.drop();
   });
 
