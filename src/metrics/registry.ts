@@ -90,30 +90,22 @@ export function createMetrics(): Metrics {
   const commitWorks = c("postwire_db_commit_works_total", "Works (messages, results) committed by group-commit transactions.");
   let sources: ScrapeSources = {};
   const kinds = new Set<string>();
-  new Gauge({
-    name: "postwire_queue_jobs",
-    help: "Jobs in the queue by kind and state (due, waiting, running), all processes.",
-    labelNames: ["kind", "state"],
-    registers: [reg],
-    async collect() {
-      const rows = await queueRows();
-      this.reset();
-      for (const k of kinds) for (const s of queueStates) this.set({ kind: k, state: s }, 0);
-      for (const r of rows) this.set({ kind: r.kind, state: r.state }, r.count);
-    },
-  });
-  new Gauge({
-    name: "postwire_queue_oldest_seconds",
-    help: "Age of the oldest job by kind and state (0 when none).",
-    labelNames: ["kind", "state"],
-    registers: [reg],
-    async collect() {
-      const rows = await queueRows();
-      this.reset();
-      for (const k of kinds) for (const s of queueStates) this.set({ kind: k, state: s }, 0);
-      for (const r of rows) this.set({ kind: r.kind, state: r.state }, r.oldestSeconds);
-    },
-  });
+  // Both queue gauges read the same rows, one query per scrape (queueRows shares it).
+  const queueGauge = (name: string, help: string, value: (r: QueueStat) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ["kind", "state"],
+      registers: [reg],
+      async collect() {
+        const rows = await queueRows();
+        this.reset();
+        for (const k of kinds) for (const s of queueStates) this.set({ kind: k, state: s }, 0);
+        for (const r of rows) this.set({ kind: r.kind, state: r.state }, value(r));
+      },
+    });
+  queueGauge("postwire_queue_jobs", "Jobs in the queue by kind and state (due, waiting, running), all processes.", (r) => r.count);
+  queueGauge("postwire_queue_oldest_seconds", "Age of the oldest job by kind and state (0 when none).", (r) => r.oldestSeconds);
   new Gauge({
     name: "postwire_stream_subscribers",
     help: "WebSocket event stream subscribers of this process.",
